@@ -1,0 +1,35 @@
+"""Phone number normalisation: everything inside the app is E.164 with a leading ``+``."""
+
+from __future__ import annotations
+
+import re
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def to_e164(raw: object) -> str:
+    """Normalise a vendor phone number to ``+<digits>``.
+
+    Ten bare digits are taken as a North American number (``+1``), as both vendors do.
+    Anything without digits is returned stripped, so a bad number is still shown, not lost.
+    """
+    text = str(raw or "").strip()
+    digits = _NON_DIGITS.sub("", text)
+    if not digits:
+        return text
+    if len(digits) == 10 and not text.startswith("+"):
+        digits = "1" + digits
+    return "+" + digits
+
+
+def without_plus(e164: str) -> str:
+    """The heymarket form: digits only, no ``+``."""
+    return to_e164(e164).lstrip("+")
+
+
+def pretty(e164: str) -> str:
+    """A readable form for screens: ``+1 (415) 555-0100`` for NANP, else the E.164 string."""
+    digits = e164.lstrip("+")
+    if len(digits) == 11 and digits.startswith("1") and digits.isdigit():
+        return f"+1 ({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
+    return e164

@@ -1,0 +1,40 @@
+"""Shared fixtures: every test runs with its own config, cache and log directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", deadline=None)
+settings.register_profile("ci", deadline=None, max_examples=200)
+settings.register_profile(
+    "nightly", deadline=None, max_examples=10_000, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep config, cache and logs of each test inside its own temporary directory."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("INBOX_TUI_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("INBOX_TUI_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("INBOX_TUI_LOG_DIR", str(home / "logs"))
+    for name in ("INBOX_TUI_TOKEN", "INBOX_TUI_SECRET_ID", "INBOX_TUI_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[object]:
+    """One demo server (both API styles, default dataset) over real loopback HTTP, shared by
+    the session. Tests that inject faults start their own with ``DemoServer(faults=...)``."""
+    from inbox_tui.demo.server import DemoServer
+
+    with DemoServer() as server:
+        yield server
