@@ -61,6 +61,10 @@ class Backend(Protocol):
     def thread(self, conversation: Conversation, filters: Filters | None = None) -> MessagePager:
         """The messages of one conversation, newest first, paged backwards."""
 
+    async def latest(self, inbox_id: str | None = None) -> list[Message]:
+        """The newest page of messages team/workspace-wide: the cheapest request for polling.
+        Sorted oldest first."""
+
     async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
         """Messages matching ``filters`` as the server counts them, or None if it can't."""
 
