@@ -1,0 +1,501 @@
+"""The heymarket API style (``/v1/...``): vendor JSON to models, and a :class:`Backend`.
+
+* thread: ``GET /v1/messages?phoneNumber&inboxID[&timestamp]`` (50 per page, Unix-seconds
+  strict-before cursor) through :class:`~inbox_tui.core.pager.TimelinePager`;
+* conversations: derived from the team-wide ``POST /v1/messages/all`` walk (RFC 3339
+  strict-before cursor, sub-second times), grouped by (inbox, phone) in order of their
+  newest message, optionally enriched (names, read, open/closed) from
+  ``POST /v1/conversations`` when the server has it;
+* count: ``POST /v1/messages/all/count`` (a JSON string); only the ``before`` filter is
+  applied by the server, everything else locally.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from inbox_tui.api.errors import ApiError, AuthError, BadResponse
+from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, make_client
+from inbox_tui.api.parse import (
+    Unusable,
+    as_bool,
+    as_text,
+    opt_str,
+    parse_time,
+    rfc3339,
+    skip,
+    str_id,
+)
+from inbox_tui.core.pager import Cursor, Page, TimelinePager
+from inbox_tui.models import (
+    Conversation,
+    Direction,
+    Filters,
+    Inbox,
+    Message,
+    TeamMember,
+    conversation_key,
+)
+from inbox_tui.phone import to_e164, without_plus
+
+log = logging.getLogger("inbox_tui.api")
+
+SOURCE = "heymarket"
+THREAD_PAGE_SIZE = 50  # fixed by the API
+SERVER_FILTERS = frozenset({"before"})
+FUTURE = timedelta(days=1)  # "now" cursor slack, so a fast server clock loses nothing
+ENRICH_PAGES_PER_BATCH = 5
+
+
+# -- parsing --------------------------------------------------------------------------------
+def _kind(raw: dict[str, Any]) -> str:
+    kind = as_text(raw.get("type")).strip().lower()
+    if "private" in kind or kind in {"note", "comment"}:
+        return "private"
+    if not kind:
+        return "mms" if raw.get("media") else "sms"
+    return kind
+
+
+def _direction(raw: dict[str, Any], kind: str) -> Direction:
+    value = as_text(raw.get("direction")).strip().lower()
+    if value in ("inbound", "incoming", "in"):
+        return Direction.INBOUND
+    if value in ("outbound", "outgoing", "out"):
+        return Direction.OUTBOUND
+    # Not given: a team member's message or a private note is ours, else it's the contact's.
+    if kind == "private" or raw.get("user") not in (None, "", 0):
+        return Direction.OUTBOUND
+    return Direction.INBOUND
+
+
+def _author(raw: dict[str, Any], members: dict[str, str]) -> str | None:
+    author = raw.get("author")
+    if isinstance(author, dict):
+        author = author.get("name") or author.get("id")
+    if isinstance(author, str) and author.strip() and not author.strip().isdigit():
+        return author.strip()
+    for candidate in (author, raw.get("user")):
+        key = str_id(candidate)
+        if key and key in members:
+            return members[key]
+    return None
+
+
+def parse_message(
+    raw: Any,
+    *,
+    members: dict[str, str] | None = None,
+    inbox_phones: dict[str, str] | None = None,
+    inbox_id: str | None = None,
+) -> Message:
+    """One vendor Message object; raises :class:`Unusable` when it cannot be understood."""
+    if not isinstance(raw, dict):
+        raise Unusable("not an object")
+    message_id = str_id(raw.get("id"))
+    if message_id is None:
+        raise Unusable("no id")
+    created = parse_time(raw.get("date") or raw.get("created_at") or raw.get("created"))
+    if created is None:
+        raise Unusable("no readable date")
+    conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
+    phone = raw.get("phone") or conversation.get("target")
+    contact = to_e164(phone) if phone else ""
+    if not contact.startswith("+"):
+        raise Unusable("no contact phone number")
+    inbox = str_id(conversation.get("inbox")) or str_id(raw.get("inbox")) or inbox_id
+    kind = _kind(raw)
+    return Message(
+        id=message_id,
+        source=SOURCE,
+        conversation_key=conversation_key(contact, inbox),
+        contact=contact,
+        own_number=(inbox_phones or {}).get(inbox or ""),
+        inbox_id=inbox,
+        direction=_direction(raw, kind),
+        kind=kind,
+        status=as_text(raw.get("status")),
+        body=as_text(raw.get("text")),
+        media_url=opt_str(raw.get("media")),
+        created_at=created,
+        updated_at=parse_time(raw.get("updated")),
+        author=_author(raw, members or {}),
+        user_id=str_id(raw.get("user")),
+        contact_name=opt_str(conversation.get("name")),
+        flagged=as_bool(raw.get("flagged")),
+        broadcast_id=str_id(raw.get("broadcast_id")),
+        local_id=str_id(raw.get("local_id")),
+        raw=raw,
+    )
+
+
+def parse_messages(data: Any, **kw: Any) -> tuple[list[Message], int]:
+    """A message array: the messages understood and the number of rows received."""
+    if isinstance(data, dict):  # tolerate an envelope
+        for key in ("messages", "data", "items"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    if not isinstance(data, list):
+        raise BadResponse(f"expected a list of messages, got {type(data).__name__}")
+    out: list[Message] = []
+    for raw in data:
+        try:
+            out.append(parse_message(raw, **kw))
+        except (Unusable, ValueError) as exc:
+            skip("heymarket message", raw, str(exc).splitlines()[0])
+    return out, len(data)
+
+
+def parse_inboxes(data: Any) -> list[Inbox]:
+    if not isinstance(data, list):
+        raise BadResponse(f"expected a list of inboxes, got {type(data).__name__}")
+    out: list[Inbox] = []
+    for raw in data:
+        if not isinstance(raw, dict) or str_id(raw.get("id")) is None:
+            skip("heymarket inbox", raw, "no id")
+            continue
+        phones: list[str] = []
+        for value in [raw.get("phone"), *(raw.get("phones") or [])]:
+            if value and to_e164(value).startswith("+") and to_e164(value) not in phones:
+                phones.append(to_e164(value))
+        inbox_id = str_id(raw.get("id")) or ""
+        name = opt_str(raw.get("name")) or f"Inbox {inbox_id}"
+        out.append(Inbox(id=inbox_id, name=name, phones=tuple(phones)))
+    return out
+
+
+def parse_team(data: Any) -> list[TeamMember]:
+    members = data.get("members") if isinstance(data, dict) else data
+    if not isinstance(members, list):
+        raise BadResponse("expected a team with a list of members")
+    out: list[TeamMember] = []
+    for raw in members:
+        member_id = str_id(raw.get("id")) if isinstance(raw, dict) else None
+        if member_id is None:
+            skip("heymarket team member", raw, "no id")
+            continue
+        name = opt_str(raw.get("name")) or " ".join(
+            part for part in (opt_str(raw.get("first")), opt_str(raw.get("last"))) if part
+        )
+        out.append(TeamMember(id=member_id, name=name or f"member {member_id}"))
+    return out
+
+
+def parse_count(data: Any) -> int:
+    """The count endpoint answers a JSON string (``"1042"``); accept a number too."""
+    if isinstance(data, dict):
+        data = data.get("count", data.get("total"))
+    try:
+        if isinstance(data, bool):
+            raise ValueError
+        return int(str(data).strip())
+    except (TypeError, ValueError):
+        raise BadResponse("the message count is not a number") from None
+
+
+class Enrichment:
+    """What ``POST /v1/conversations`` adds to a conversation (all optional)."""
+
+    __slots__ = ("name", "read", "status")
+
+    def __init__(self, name: str | None, read: bool | None, status: str | None) -> None:
+        self.name = name
+        self.read = read
+        self.status = status
+
+
+def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | None, int]:
+    """Enrichment keyed by conversation key, the oldest ``updated`` seen, and the row count."""
+    if isinstance(data, dict):
+        data = data.get("conversations", data.get("data"))
+    if not isinstance(data, list):
+        raise BadResponse("expected a list of conversations")
+    out: dict[str, Enrichment] = {}
+    oldest: datetime | None = None
+    for raw in data:
+        if not isinstance(raw, dict):
+            continue
+        target = raw.get("target") or raw.get("phone")
+        inbox = str_id(raw.get("inbox"))
+        updated = parse_time(raw.get("updated"))
+        if updated is not None and (oldest is None or updated < oldest):
+            oldest = updated
+        if not target or not to_e164(target).startswith("+"):
+            continue
+        read = raw.get("read")
+        status = opt_str(raw.get("status"))
+        out[conversation_key(to_e164(target), inbox)] = Enrichment(
+            opt_str(raw.get("name")),
+            None if read is None else as_bool(read),
+            status.lower() if status else None,
+        )
+    return out, oldest, len(data)
+
+
+# -- the backend ----------------------------------------------------------------------------
+class HeymarketBackend:
+    kind = "heymarket"
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: httpx.Auth,
+        *,
+        inbox_id: str | None = None,
+        page_size: int = 50,
+        settings: HttpSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.inbox_id = str(inbox_id) if inbox_id is not None else None
+        self.page_size = max(1, page_size)
+        self.http = settings or HttpSettings()
+        self.client: ApiClient = make_client(base_url, auth, self.http, transport)
+        host = httpx.URL(base_url).host or base_url
+        self.label = f"heymarket @ {host}" + (f" inbox {self.inbox_id}" if self.inbox_id else "")
+        self._members: dict[str, str] | None = None
+        self._inbox_phones: dict[str, str] = {}
+        self._enrich_available: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"HeymarketBackend({self.label!r})"
+
+    @property
+    def stats(self) -> HttpStats:
+        return self.client.stats
+
+    def server_filter_fields(self, filters: Filters) -> frozenset[str]:
+        return filters.active_fields() & SERVER_FILTERS
+
+    # -- reference data -------------------------------------------------------------------
+    async def inboxes(self) -> list[Inbox]:
+        inboxes = parse_inboxes(await self.client.get_json("/v1/inboxes"))
+        for inbox in inboxes:
+            if inbox.phones:
+                self._inbox_phones[inbox.id] = inbox.phones[0]
+        return inboxes
+
+    async def team_members(self) -> list[TeamMember]:
+        members = parse_team(await self.client.get_json("/v1/team"))
+        self._members = {m.id: m.name for m in members}
+        return members
+
+    async def _names(self) -> dict[str, str]:
+        """Team member names, fetched once; a server without ``/v1/team`` just has none."""
+        if self._members is None:
+            try:
+                await self.team_members()
+            except AuthError:
+                raise
+            except ApiError as exc:
+                log.info("team members unavailable: %s", exc.user_message())
+                self._members = {}
+        return self._members or {}
+
+    async def _parse(self, data: Any, inbox_id: str | None = None) -> Page:
+        messages, rows = parse_messages(
+            data,
+            members=await self._names(),
+            inbox_phones=self._inbox_phones,
+            inbox_id=inbox_id,
+        )
+        return Page(messages, rows)
+
+    # -- messages -------------------------------------------------------------------------
+    async def _fetch_all(self, cursor: Cursor, limit: int) -> Page:
+        before = cursor.before or datetime.now(UTC) + FUTURE
+        body = {
+            "created_at": rfc3339(before),
+            "order": "created_at",
+            "ascending": False,
+            "limit": limit,
+        }
+        return await self._parse(await self.client.post_json("/v1/messages/all", body))
+
+    def team_walk(self, filters: Filters | None = None, *, page_size: int | None = None):
+        """A pager over every team message (newest first), ``before``/``after`` applied."""
+        filters = filters or Filters()
+        size = page_size or self.page_size
+
+        async def fetch(cursor: Cursor) -> Page:
+            return await self._fetch_all(cursor, size)
+
+        return TimelinePager(
+            fetch,
+            page_size=size,
+            subsecond=True,
+            before=filters.before,
+            after=filters.after,
+            label="heymarket team messages",
+        )
+
+    def thread(
+        self,
+        conversation: Conversation,
+        filters: Filters | None = None,
+        *,
+        start_before: datetime | None = None,
+        known_ids: Iterable[str] = (),
+    ) -> TimelinePager:
+        filters = filters or Filters()
+        inbox = conversation.inbox_id or self.inbox_id
+        if inbox is None:
+            raise ValueError("a heymarket thread needs an inbox id")
+        phone = without_plus(conversation.contact)
+        try:
+            inbox_param: int | str = int(inbox)
+        except ValueError:
+            inbox_param = inbox
+
+        async def fetch(cursor: Cursor) -> Page:
+            params: dict[str, Any] = {"phoneNumber": phone, "inboxID": inbox_param}
+            if cursor.before is not None:
+                params["timestamp"] = int(cursor.before.timestamp())
+            data = await self.client.get_json("/v1/messages", params)
+            return await self._parse(data, inbox_id=inbox)
+
+        return TimelinePager(
+            fetch,
+            page_size=THREAD_PAGE_SIZE,
+            subsecond=False,
+            before=filters.before,
+            after=filters.after,
+            start_before=start_before,
+            known_ids=known_ids,
+            label=f"heymarket thread {inbox}:{conversation.contact}",
+        )
+
+    async def latest(self, inbox_id: str | None = None) -> list[Message]:
+        page = await self._fetch_all(Cursor(), self.page_size)
+        inbox = inbox_id or self.inbox_id
+        messages = [m for m in page.messages if inbox is None or m.inbox_id == inbox]
+        return sorted(messages, key=lambda m: m.sort_key)
+
+    def conversations(
+        self, filters: Filters, inbox_id: str | None = None
+    ) -> HeymarketConversations:
+        return HeymarketConversations(self, filters, inbox_id or self.inbox_id)
+
+    async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
+        """Team-wide count; None when an inbox or a filter the server can't count applies."""
+        if (inbox_id or self.inbox_id) is not None:
+            return None
+        if filters.active_fields() - SERVER_FILTERS:
+            return None
+        body = {"created_at": rfc3339(filters.before)} if filters.before else {}
+        return parse_count(await self.client.post_json("/v1/messages/all/count", body))
+
+    async def conversations_enrichment(
+        self, inbox_id: str | None, before: datetime | None = None
+    ) -> tuple[dict[str, Enrichment], datetime | None, bool]:
+        """One page of ``POST /v1/conversations`` (updated before ``before``): enrichment by
+        conversation key, the cursor for the next page, and whether more may follow.
+        Servers without the endpoint give ``({}, None, False)``."""
+        if self._enrich_available is False:
+            return {}, None, False
+        body: dict[str, Any] = {"date": rfc3339(before or datetime.now(UTC) + FUTURE)}
+        if inbox_id is not None:
+            try:
+                body["filters"] = {"inboxes": [int(inbox_id)]}
+            except ValueError:
+                body["filters"] = {"inboxes": [inbox_id]}
+        try:
+            data = await self.client.post_json("/v1/conversations", body)
+            found, oldest, rows = parse_conversations(data)
+        except AuthError:
+            raise
+        except ApiError as exc:
+            log.info("conversation enrichment unavailable: %s", exc.user_message())
+            self._enrich_available = False
+            return {}, None, False
+        self._enrich_available = True
+        more = rows > 0 and oldest is not None and (before is None or oldest < before)
+        return found, oldest, more
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class HeymarketConversations:
+    """Conversations discovered from the team-wide message walk, newest activity first."""
+
+    def __init__(
+        self,
+        backend: HeymarketBackend,
+        filters: Filters,
+        inbox_id: str | None,
+        *,
+        batch: int = 50,
+        enrich: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.filters = filters
+        self.inbox_id = inbox_id
+        self.batch = batch
+        self.enrich = enrich
+        self.pager = backend.team_walk(filters)
+        self._keys: set[str] = set()
+        self._enriched: dict[str, Enrichment] = {}
+        self._enrich_cursor: datetime | None = None
+        self._enrich_more = True
+
+    @property
+    def exhausted(self) -> bool:
+        return self.pager.exhausted
+
+    @property
+    def requests(self) -> int:
+        return self.pager.requests
+
+    async def next_page(self) -> list[Conversation]:
+        found: list[Message] = []
+        while len(found) < self.batch and not self.pager.exhausted:
+            for message in reversed(await self.pager.older()):
+                if self.inbox_id is not None and message.inbox_id != self.inbox_id:
+                    continue
+                if message.conversation_key in self._keys:
+                    continue
+                self._keys.add(message.conversation_key)
+                found.append(message)
+        if found and self.enrich:
+            await self._enrich_until(found[-1].created_at)
+        return [self._conversation(m) for m in found]
+
+    async def _enrich_until(self, oldest: datetime) -> None:
+        """Fetch enrichment pages until they cover conversations active since ``oldest``."""
+        for _ in range(ENRICH_PAGES_PER_BATCH):
+            if not self._enrich_more:
+                return
+            if self._enrich_cursor is not None and self._enrich_cursor < oldest:
+                return
+            found, cursor, more = await self.backend.conversations_enrichment(
+                self.inbox_id, self._enrich_cursor
+            )
+            self._enriched.update(found)
+            self._enrich_cursor = cursor
+            self._enrich_more = more
+
+    def _conversation(self, message: Message) -> Conversation:
+        extra = self._enriched.get(message.conversation_key)
+        raw_conv = message.raw.get("conversation")
+        raw_conv = raw_conv if isinstance(raw_conv, dict) else {}
+        read = extra.read if extra and extra.read is not None else raw_conv.get("read")
+        status = (extra.status if extra else None) or opt_str(raw_conv.get("status"))
+        return Conversation(
+            key=message.conversation_key,
+            contact=message.contact,
+            inbox_id=message.inbox_id,
+            name=(extra.name if extra else None) or message.contact_name,
+            last_message=message,
+            last_at=message.created_at,
+            unread=read is not None and not as_bool(read),
+            flagged=message.flagged,
+            has_failed=message.is_failed,
+            status=status.lower() if status else None,
+        )

@@ -1,0 +1,327 @@
+"""One shared HTTP client per backend: timeouts, retries with backoff, typed errors.
+
+Retry policy (every request this app makes is a read: GETs and the vendor's read-only
+POST searches, so repeating one is always safe):
+
+* retried: 429, 500, 502, 503, 504, connect/read timeouts, dropped or truncated
+  connections, and a JSON body that fails to parse although the server said it was JSON
+  (a truncated response);
+* not retried: 401/403/404 and other 4xx, and a 200 whose body is HTML or another
+  non-JSON type (a proxy or login page will not fix itself in a second);
+* the delay is ``Retry-After`` when the server sends one (seconds or an HTTP date), else
+  exponential backoff ``backoff_base * 2**n`` capped at ``backoff_max`` with jitter
+  (uniformly 50-100 % of it);
+* the sum of all delays for one request never exceeds ``total_wait_max``: when the next
+  delay would, the last error is raised at once (a ``RateLimited`` keeps ``retry_after``).
+
+Errors carry the status, the server's ``X-Request-Id`` and the URL *path* only (query
+strings may hold phone numbers or, with some proxies, credentials); every text is run
+through :func:`inbox_tui.secrets.redact`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from inbox_tui.api.errors import (
+    ApiError,
+    AuthError,
+    BadResponse,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+)
+from inbox_tui.secrets import redact
+from inbox_tui.text import one_line
+
+log = logging.getLogger("inbox_tui.api")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "inbox-tui/0.1 (+https://github.com/; httpx)"
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """Reported to ``HttpSettings.on_retry`` before each retry sleep (for status bars)."""
+
+    attempt: int  # 1 for the first retry
+    delay: float  # seconds about to be slept
+    reason: str  # "HTTP 429", "read timeout", ...
+    path: str
+    status: int | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    total_wait_max: float = 60.0
+    verify: bool = True
+    on_retry: Callable[[RetryEvent], None] | None = None
+    # Test hooks: a fake sleep records delays instead of waiting; a seeded RNG fixes jitter.
+    sleep: Callable[[float], Awaitable[None]] | None = field(default=None, repr=False)
+    rng: random.Random | None = field(default=None, repr=False)
+
+    def backoff(self, retry_index: int) -> float:
+        """Delay before retry ``retry_index`` (0-based) when the server gave no hint."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2**retry_index))
+        rng = self.rng or random
+        return ceiling * (0.5 + 0.5 * rng.random())
+
+
+@dataclass
+class HttpStats:
+    """Counters for benches, tests and the status bar."""
+
+    requests: int = 0  # HTTP attempts sent (retries included)
+    retries: int = 0
+    wait_seconds: float = 0.0  # total time slept in backoff
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class _Retry(Exception):
+    """Internal: a failed attempt that may be retried; carries the error to raise at the end."""
+
+    def __init__(self, error: ApiError, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.error = error
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def _detail_from_body(response: httpx.Response) -> str:
+    """A short, sanitised, redacted hint from an error body (``message``/``error`` field)."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(data, dict):
+        for key in ("message", "error", "detail", "title"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return redact(one_line(value, 160))
+    return ""
+
+
+class ApiClient:
+    """A wrapper around one ``httpx.AsyncClient`` that returns decoded JSON or raises a
+    typed :class:`~inbox_tui.api.errors.ApiError`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: httpx.Auth,
+        settings: HttpSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings
+        self.stats = HttpStats()
+        timeout = httpx.Timeout(
+            settings.read_timeout,
+            connect=settings.connect_timeout,
+            pool=settings.connect_timeout + settings.read_timeout,
+        )
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=auth,
+            timeout=timeout,
+            verify=settings.verify,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY are honoured
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r}, requests={self.stats.requests})"
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        return await self._request("GET", path, params=clean)
+
+    async def post_json(self, path: str, json: Any = None) -> Any:
+        return await self._request("POST", path, json_body=json)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _sleep(self, delay: float) -> None:
+        if self.settings.sleep is not None:
+            await self.settings.sleep(delay)
+        else:
+            await asyncio.sleep(delay)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        waited = 0.0
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(method, path, params=params, json_body=json_body)
+            except _Retry as retry:
+                if attempt >= self.settings.max_retries:
+                    raise retry.error from None
+                delay = (
+                    retry.retry_after
+                    if retry.retry_after is not None
+                    else self.settings.backoff(attempt)
+                )
+                if waited + delay > self.settings.total_wait_max:
+                    log.warning(
+                        "%s %s: giving up after %d retries (%s; next wait %.1fs over budget)",
+                        method,
+                        path,
+                        attempt,
+                        retry.reason,
+                        delay,
+                    )
+                    raise retry.error from None
+                attempt += 1
+                waited += delay
+                self.stats.retries += 1
+                self.stats.wait_seconds += delay
+                event = RetryEvent(
+                    attempt=attempt,
+                    delay=delay,
+                    reason=retry.reason,
+                    path=path,
+                    status=retry.error.status,
+                    request_id=retry.error.request_id,
+                )
+                log.info("%s %s: %s, retry %d in %.2fs", method, path, retry.reason, attempt, delay)
+                if self.settings.on_retry is not None:
+                    try:
+                        self.settings.on_retry(event)
+                    except Exception:  # a status-bar callback must not break a request
+                        log.exception("on_retry callback failed")
+                await self._sleep(delay)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        json_body: Any,
+    ) -> Any:
+        self.stats.requests += 1
+        try:
+            if method == "GET":
+                response = await self._client.get(path, params=params)
+            else:
+                response = await self._client.post(path, json=json_body)
+        except httpx.TimeoutException as exc:
+            kind = "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else "timeout"
+            if isinstance(exc, httpx.ReadTimeout):
+                kind = "read timeout"
+            raise _Retry(
+                NetworkError(f"{kind} talking to {self._where(path)}", url=path), kind
+            ) from None
+        except httpx.TransportError as exc:
+            kind = {
+                httpx.ConnectError: "connection refused or unreachable",
+                httpx.RemoteProtocolError: "connection dropped",
+                httpx.ReadError: "connection dropped",
+                httpx.WriteError: "connection dropped",
+            }.get(type(exc), "transport error")
+            raise _Retry(
+                NetworkError(f"{kind} talking to {self._where(path)}", url=path), kind
+            ) from None
+        except httpx.HTTPError as exc:  # InvalidURL and friends: a config problem
+            raise NetworkError(
+                f"cannot reach {self._where(path)} ({type(exc).__name__})", url=path
+            ) from None
+        return self._decode(response, path)
+
+    def _where(self, path: str) -> str:
+        host = httpx.URL(self.base_url).host or self.base_url
+        return f"{host}{path}"
+
+    def _decode(self, response: httpx.Response, path: str) -> Any:
+        status = response.status_code
+        request_id = response.headers.get("x-request-id")
+        kw: dict[str, Any] = {"status": status, "request_id": request_id, "url": path}
+        hint = _detail_from_body(response) if status >= 400 else ""
+        suffix = f" ({hint})" if hint else ""
+        if status == 401:
+            raise AuthError(f"the server refused the credentials{suffix}", **kw)
+        if status == 403:
+            raise AuthError(f"these credentials may not access {path}{suffix}", **kw)
+        if status == 404:
+            raise NotFound(f"{path} does not exist{suffix}", **kw)
+        if status == 429:
+            after = parse_retry_after(response.headers.get("retry-after"))
+            error = RateLimited(f"too many requests to {path}{suffix}", retry_after=after, **kw)
+            raise _Retry(error, "HTTP 429", retry_after=after)
+        if status >= 500:
+            error = ServerError(f"{path} failed on the server{suffix}", **kw)
+            if status in RETRY_STATUSES:
+                after = parse_retry_after(response.headers.get("retry-after"))
+                raise _Retry(error, f"HTTP {status}", retry_after=after)
+            raise error
+        if status >= 400:
+            raise ApiError(f"request to {path} was rejected{suffix}", **kw)
+        if status >= 300:
+            raise BadResponse(f"unexpected redirect from {path} (is the base URL right?)", **kw)
+        content_type = response.headers.get("content-type", "").lower()
+        if content_type and "json" not in content_type:
+            raise BadResponse(
+                f"{path} answered with {content_type.split(';')[0]} instead of JSON "
+                "(a proxy or login page?)",
+                **kw,
+            )
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            error = BadResponse(f"{path} returned invalid or truncated JSON", **kw)
+            raise _Retry(error, "invalid JSON") from None
+
+
+def make_client(
+    base_url: str,
+    auth: httpx.Auth,
+    settings: HttpSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ApiClient:
+    """The one client factory every backend uses (tests pass an ``httpx.MockTransport``)."""
+    return ApiClient(base_url, auth, settings, transport)

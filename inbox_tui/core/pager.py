@@ -1,0 +1,341 @@
+"""Timeline pagers: walk a message timeline backwards through a before-cursor API without
+losing or repeating a message, and say "no more" only when certain.
+
+Both API styles page by a *before* bound on the creation time, and both have the same trap:
+timestamps are coarse (whole seconds, or an instant shared by a burst) so a page boundary can
+split messages that share one. :class:`TimelinePager` therefore
+
+* asks for a bound that **re-includes** the oldest second (or instant) already seen and drops
+  what it has seen by id;
+* detects a full page that moved the bound no further (a burst at least a page long) and
+  escalates: the next page number under the same bound (APIs that have stable page numbers),
+  else a bound just past the oldest *instant* (APIs with sub-second times), else a strict
+  bound that skips the burst: the skipped span is recorded in :attr:`gaps` and logged,
+  because those messages cannot be reached;
+* ends only on a page with fewer rows than the page size (everything under the bound was in
+  it), or when the walk has passed the ``after`` bound;
+* releases a message only once nothing that sorts above it can still arrive: messages in the
+  oldest, still open second are held back until the bound moves below it, so the
+  concatenation of :meth:`~TimelinePager.older` batches is in strict ``sort_key`` order.
+
+Resuming from a cache: pass ``start_before`` (the ``created_at`` of the oldest message held
+from a contiguous walk from the top) and ``known_ids`` (at least the ids of the messages in
+that message's second; pass all known ids to make :meth:`~TimelinePager.newer` exact). The
+walk then starts at the bound re-including that second and returns only unseen messages.
+
+:class:`MergedPager` merges several such streams (the workspace API's ``from=X`` and ``to=X``
+halves of one conversation) and emits only what is provably in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from inbox_tui.models import Message
+
+log = logging.getLogger("inbox_tui.api")
+
+SECOND = timedelta(seconds=1)
+MICROSECOND = timedelta(microseconds=1)
+NEWEST = datetime.max.replace(tzinfo=UTC)
+OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One API response: the messages understood, and how many rows the server sent (a row
+    that could not be parsed still counts toward "the page was full")."""
+
+    messages: list[Message]
+    rows: int
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Ask for messages created strictly before ``before`` (None: the newest page);
+    ``page`` > 1 only for APIs whose page numbers are stable under a fixed bound."""
+
+    before: datetime | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Messages created in ``[start, end)`` may exist that the API could not return."""
+
+    start: datetime
+    end: datetime
+
+
+Fetch = Callable[[Cursor], Awaitable[Page]]
+
+
+def floor_second(value: datetime) -> datetime:
+    return value.replace(microsecond=0)
+
+
+def ceil_second(value: datetime) -> datetime:
+    floor = floor_second(value)
+    return floor if floor == value else floor + SECOND
+
+
+class TimelinePager:
+    """A boundary-safe backwards cursor over one timeline (see the module docstring).
+
+    ``fetch`` turns a :class:`Cursor` into a :class:`Page`; the backend maps the bound to its
+    parameter (the pager keeps bounds at the API's resolution, so no rounding is needed).
+    ``page_size`` is the number of rows a full page has. ``subsecond``: the API compares
+    sub-second times (its bound may be any microsecond). ``paged``: the API accepts stable
+    page numbers under a fixed bound. ``before``/``after``: optional filter bounds (only
+    messages created in ``(after, before)`` are returned).
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        page_size: int,
+        subsecond: bool = False,
+        paged: bool = False,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        start_before: datetime | None = None,
+        known_ids: Iterable[str] = (),
+        label: str = "timeline",
+        max_catchup_pages: int = 20,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be positive")
+        self._fetch = fetch
+        self.page_size = page_size
+        self.subsecond = subsecond
+        self.paged = paged
+        self.label = label
+        self.max_catchup_pages = max_catchup_pages
+        self._ceiling = before
+        self._after = after
+        self._seen: set[str] = set(known_ids)
+        self._held: list[Message] = []
+        self._oldest: datetime | None = None
+        self._newest: datetime | None = None
+        self._requests = 0
+        self._exhausted = False
+        self._started = False
+        self.gaps: list[Gap] = []
+        self._cursor = Cursor(self._resolve(before) if before else None)
+        if start_before is not None:
+            self._started = True
+            self._oldest = start_before
+            self._advance(self._cursor, start_before)
+
+    # -- MessagePager protocol ------------------------------------------------------------
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted and not self._held
+
+    @property
+    def complete(self) -> bool:
+        """Exhausted and nothing skipped: the walk returned every message there is."""
+        return self.exhausted and not self.gaps
+
+    @property
+    def requests(self) -> int:
+        return self._requests
+
+    @property
+    def frontier(self) -> datetime:
+        """Every message :meth:`older` may still return was created before this."""
+        if self.exhausted:
+            return OLDEST
+        if self._exhausted:
+            return min(m.created_at for m in self._held)
+        return self._cursor.before or NEWEST
+
+    @property
+    def started(self) -> bool:
+        """A page was fetched, or the pager was resumed from known state."""
+        return self._started
+
+    @property
+    def seen_ids(self) -> frozenset[str]:
+        return frozenset(self._seen)
+
+    async def older(self) -> list[Message]:
+        while True:
+            if self._exhausted:
+                released, self._held = self._held, []
+                return sorted(released, key=_key)
+            cursor = self._cursor
+            page = await self._get(cursor)
+            self._started = True
+            fresh = self._absorb(page.messages)
+            self._held.extend(fresh)
+            oldest = min((m.created_at for m in page.messages), default=None)
+            if oldest is not None and (self._oldest is None or oldest < self._oldest):
+                self._oldest = oldest
+            if page.rows < self.page_size or self._oldest is None:
+                self._exhausted = True
+            elif self._after is not None and self._oldest <= self._after:
+                self._exhausted = True  # everything further back is outside the filter
+            else:
+                self._advance(cursor, self._oldest)
+            if self._exhausted:
+                continue
+            bound = self._cursor.before
+            assert bound is not None
+            ready = [m for m in self._held if m.created_at >= bound]
+            if ready:
+                self._held = [m for m in self._held if m.created_at < bound]
+                return sorted(ready, key=_key)
+
+    async def newer(self) -> list[Message]:
+        """Unseen messages from the top of the timeline, oldest first. Walks back from the
+        newest page until it meets a known message (at most ``max_catchup_pages``; beyond
+        that the hole is recorded as a gap)."""
+        if not self._started:
+            return await self.older()
+        reached: datetime | None = None
+        cursor = Cursor(self._resolve(self._ceiling) if self._ceiling else None)
+        found: list[Message] = []
+        for _ in range(self.max_catchup_pages):
+            page = await self._get(cursor)
+            overlap = any(m.id in self._seen for m in page.messages)
+            fresh = self._absorb(page.messages)
+            found.extend(fresh)
+            if overlap or page.rows < self.page_size or not page.messages:
+                break
+            oldest = min(m.created_at for m in page.messages)
+            if self._oldest is not None and oldest < self._oldest:
+                break  # walked past everything known without meeting it: nothing older
+            nxt, gap = self._next(cursor, oldest)
+            if gap is not None:
+                self._record_gap(gap)
+            cursor = nxt
+            reached = oldest
+        else:
+            if reached is not None:
+                self._record_gap(Gap(self._newest or OLDEST, reached))
+        return sorted(found, key=_key)
+
+    # -- internals ------------------------------------------------------------------------
+    async def _get(self, cursor: Cursor) -> Page:
+        self._requests += 1
+        return await self._fetch(cursor)
+
+    def _absorb(self, messages: list[Message]) -> list[Message]:
+        fresh: list[Message] = []
+        for message in messages:
+            if message.id in self._seen:
+                continue
+            if self._ceiling is not None and message.created_at >= self._ceiling:
+                continue
+            if self._after is not None and message.created_at <= self._after:
+                continue
+            self._seen.add(message.id)
+            fresh.append(message)
+            if self._newest is None or message.created_at > self._newest:
+                self._newest = message.created_at
+        return fresh
+
+    def _resolve(self, bound: datetime) -> datetime:
+        """``bound`` rounded up to the API's resolution (items at or past it are dropped)."""
+        return bound if self.subsecond else ceil_second(bound)
+
+    def _next(self, cursor: Cursor, oldest: datetime) -> tuple[Cursor, Gap | None]:
+        """The coarsest cursor that still re-includes ``oldest`` and moves past ``cursor``;
+        failing that the next page number, or a strict bound and the gap it leaves."""
+        current = cursor.before
+        candidates = [floor_second(oldest) + SECOND]
+        if self.subsecond:
+            candidates.append(oldest + MICROSECOND)
+        for bound in candidates:
+            if current is None or bound < current:
+                return Cursor(bound), None
+        if self.paged:
+            return Cursor(current, cursor.page + 1), None
+        if self.subsecond:
+            return Cursor(oldest), Gap(oldest, oldest + MICROSECOND)
+        start = floor_second(oldest)
+        return Cursor(start), Gap(start, start + SECOND)
+
+    def _advance(self, cursor: Cursor, oldest: datetime) -> None:
+        self._cursor, gap = self._next(cursor, oldest)
+        if gap is not None:
+            self._record_gap(gap)
+
+    def _record_gap(self, gap: Gap) -> None:
+        self.gaps.append(gap)
+        log.warning(
+            "%s: at least a page of messages share %s; the API cannot return all of them, "
+            "some between %s and %s may be missing",
+            self.label,
+            gap.start.isoformat(),
+            gap.start.isoformat(),
+            gap.end.isoformat(),
+        )
+
+
+class MergedPager:
+    """A k-way merge of descending :class:`TimelinePager` streams (duplicates dropped by id).
+
+    A message is released only when no stream can still produce one that sorts above it,
+    i.e. when it is not older than every unfinished stream's :attr:`~TimelinePager.frontier`.
+    """
+
+    def __init__(self, pagers: list[TimelinePager]) -> None:
+        if not pagers:
+            raise ValueError("MergedPager needs at least one stream")
+        self.pagers = pagers
+        self._buffer: dict[str, Message] = {}
+        self._emitted: set[str] = set()
+
+    @property
+    def exhausted(self) -> bool:
+        return not self._buffer and all(p.exhausted for p in self.pagers)
+
+    @property
+    def complete(self) -> bool:
+        return self.exhausted and not self.gaps
+
+    @property
+    def requests(self) -> int:
+        return sum(p.requests for p in self.pagers)
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return [gap for p in self.pagers for gap in p.gaps]
+
+    def _take(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            if message.id not in self._emitted:
+                self._buffer.setdefault(message.id, message)
+
+    async def older(self) -> list[Message]:
+        while True:
+            limit = max(p.frontier for p in self.pagers)
+            ready = [m for m in self._buffer.values() if m.created_at >= limit]
+            if ready or limit == OLDEST:
+                for message in ready:
+                    del self._buffer[message.id]
+                    self._emitted.add(message.id)
+                return sorted(ready, key=_key)
+            busiest = max((p for p in self.pagers if not p.exhausted), key=lambda p: p.frontier)
+            self._take(await busiest.older())
+
+    async def newer(self) -> list[Message]:
+        if not any(p.started for p in self.pagers):
+            return await self.older()
+        found: dict[str, Message] = {}
+        for pager in self.pagers:
+            for message in await pager.newer():
+                if message.id not in self._emitted and message.id not in self._buffer:
+                    found.setdefault(message.id, message)
+        self._emitted.update(found)
+        return sorted(found.values(), key=_key)
+
+
+def _key(message: Message) -> tuple[datetime, str]:
+    return message.sort_key
