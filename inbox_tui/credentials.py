@@ -1,0 +1,197 @@
+"""Where a profile's secret comes from. Never argv, never written to disk.
+
+Order (the first that yields something wins):
+
+1. environment: ``INBOX_TUI_SECRET_ID`` + ``INBOX_TUI_SECRET_KEY`` (heymarket JWT), then
+   ``INBOX_TUI_TOKEN`` (heymarket API key or workspace session token);
+2. the profile's ``secret_command`` (heymarket JWT), then ``token_command``, run through
+   the shell: the first line of stdout is the value;
+3. plain values in the config file: ``secret_id`` + ``secret_key``, then ``token``.
+
+A ``secret_command`` prints ``ID KEY`` or ``ID||KEY`` on its first line, or just ``KEY``
+when the profile sets ``secret_id``. The command's stderr goes to the terminal (so
+``pass``/``gpg`` can explain themselves); its stdout never appears in any message.
+Every secret obtained is registered with :func:`inbox_tui.secrets.register`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from inbox_tui import secrets
+from inbox_tui.config import ConfigError, Profile
+
+if TYPE_CHECKING:
+    import httpx
+
+ENV_TOKEN = "INBOX_TUI_TOKEN"
+ENV_SECRET_ID = "INBOX_TUI_SECRET_ID"
+ENV_SECRET_KEY = "INBOX_TUI_SECRET_KEY"
+
+
+class CredentialError(ConfigError):
+    """No usable secret (exit status 2). The message never contains the secret."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A bearer token, or a heymarket JWT secret pair; ``source`` says where it came from."""
+
+    kind: Literal["token", "jwt"]
+    source: str
+    token: str | None = field(default=None, repr=False)
+    secret_id: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+
+    def auth(self) -> httpx.Auth:
+        from inbox_tui.api.auth import BearerToken, HeymarketJWT
+
+        if self.kind == "jwt":
+            assert self.secret_id and self.secret_key
+            return HeymarketJWT(self.secret_id, self.secret_key)
+        assert self.token
+        return BearerToken(self.token)
+
+    def describe(self) -> str:
+        what = "JWT secret" if self.kind == "jwt" else "token"
+        return f"{what} from {self.source}"
+
+
+def resolve(name: str, profile: Profile, env: Mapping[str, str] | None = None) -> Credentials:
+    """The credentials for profile ``name`` (see the module docstring for the order)."""
+    env = os.environ if env is None else env
+    creds = _from_env(profile, env) or _from_commands(name, profile) or _from_file(profile)
+    if creds is None:
+        if profile.backend == "heymarket":
+            how = (
+                f"set {ENV_TOKEN} (API key) or {ENV_SECRET_ID} + {ENV_SECRET_KEY} (JWT), or "
+                "add token_command / secret_command to the profile"
+            )
+        else:
+            how = f"set {ENV_TOKEN}, or add token_command to the profile"
+        raise CredentialError(f"no credentials for profile '{name}': {how}")
+    for value in (creds.token, creds.secret_key, _joined(creds)):
+        secrets.register(value)
+    return creds
+
+
+def _joined(creds: Credentials) -> str | None:
+    # The JWT signing secret is ID||KEY: hide that string too.
+    if creds.secret_id and creds.secret_key:
+        return f"{creds.secret_id}||{creds.secret_key}"
+    return None
+
+
+def _from_env(profile: Profile, env: Mapping[str, str]) -> Credentials | None:
+    secret_id, secret_key = env.get(ENV_SECRET_ID, "").strip(), env.get(ENV_SECRET_KEY, "").strip()
+    if profile.backend == "heymarket" and (secret_id or secret_key):
+        if not (secret_id and secret_key):
+            missing = ENV_SECRET_KEY if secret_id else ENV_SECRET_ID
+            raise CredentialError(f"{missing} is not set (the JWT needs both id and key)")
+        return Credentials("jwt", f"{ENV_SECRET_ID}/{ENV_SECRET_KEY}", None, secret_id, secret_key)
+    token = env.get(ENV_TOKEN, "").strip()
+    if token:
+        return Credentials("token", ENV_TOKEN, token=token)
+    return None
+
+
+def _from_commands(name: str, profile: Profile) -> Credentials | None:
+    if profile.backend == "heymarket" and profile.secret_command:
+        line = run_secret_command(name, "secret_command", profile.secret_command, profile)
+        secret_id, secret_key = _split_secret(name, line, profile.secret_id)
+        secrets.register(secret_key)
+        return Credentials("jwt", "secret_command", None, secret_id, secret_key)
+    if profile.token_command:
+        token = run_secret_command(name, "token_command", profile.token_command, profile)
+        return Credentials("token", "token_command", token=token)
+    return None
+
+
+def _from_file(profile: Profile) -> Credentials | None:
+    if profile.backend == "heymarket" and profile.secret_id and profile.secret_key:
+        return Credentials("jwt", "config file", None, profile.secret_id, profile.secret_key)
+    if profile.token:
+        return Credentials("token", "config file", token=profile.token)
+    return None
+
+
+def _split_secret(name: str, line: str, configured_id: str | None) -> tuple[str, str]:
+    if "||" in line:
+        secret_id, _, secret_key = line.partition("||")
+        parts = [secret_id.strip(), secret_key.strip()]
+    else:
+        parts = line.split()
+    if len(parts) == 1 and configured_id:
+        return configured_id, parts[0]
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1]
+    raise CredentialError(
+        f"secret_command of profile '{name}' must print 'ID KEY' or 'ID||KEY' on its first "
+        "line (or just KEY when the profile sets secret_id)"
+    )
+
+
+def run_secret_command(name: str, key: str, command: str, profile: Profile) -> str:
+    """Run ``command`` through the shell; its first stdout line, stripped. Raises
+    :class:`CredentialError` on failure, timeout or empty output, never quoting the output."""
+    stdin = None if _stdin_is_tty() else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(
+            command,
+            shell=True,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            start_new_session=os.name == "posix",  # so a timeout kills the whole pipeline
+        )
+    except OSError as exc:
+        raise CredentialError(
+            f"{key} of profile '{name}' could not start: {exc.strerror}"
+        ) from None
+    try:
+        out, _ = proc.communicate(timeout=profile.command_timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        raise CredentialError(
+            f"{key} of profile '{name}' did not finish within {profile.command_timeout:g} s; "
+            "run it yourself to check it, or raise command_timeout in the profile"
+        ) from None
+    except KeyboardInterrupt:
+        _kill(proc)
+        raise
+    if proc.returncode != 0:
+        raise CredentialError(
+            f"{key} of profile '{name}' failed (exit status {proc.returncode}); "
+            "run it yourself to see why"
+        )
+    text = out.decode("utf-8", errors="replace")
+    first = text.splitlines()[0].strip() if text.strip() else ""
+    if not first:
+        raise CredentialError(f"{key} of profile '{name}' printed nothing on its first line")
+    secrets.register(first)
+    return first
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.communicate(timeout=5)
