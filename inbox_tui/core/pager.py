@@ -200,9 +200,10 @@ class TimelinePager:
         reached: datetime | None = None
         cursor = Cursor(self._resolve(self._ceiling) if self._ceiling else None)
         found: list[Message] = []
+        known = set(self._seen)
         for _ in range(self.max_catchup_pages):
             page = await self._get(cursor)
-            overlap = any(m.id in self._seen for m in page.messages)
+            overlap = any(m.id in known for m in page.messages)
             fresh = self._absorb(page.messages)
             found.extend(fresh)
             if overlap or page.rows < self.page_size or not page.messages:
