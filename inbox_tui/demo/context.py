@@ -1,0 +1,15 @@
+"""What every demo handler needs: the data, the credentials and the behaviour knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inbox_tui.demo.auth import Credentials
+from inbox_tui.demo.dataset import Dataset
+
+
+@dataclass(slots=True)
+class DemoContext:
+    dataset: Dataset
+    credentials: Credentials
+    workspace_end_date_inclusive: bool = False

@@ -1,0 +1,152 @@
+"""Fault injection and request statistics for the demo server.
+
+A :class:`FaultConfig` says which faults to inject; a :class:`FaultInjector` decides per
+request (the ``schedule`` first, one entry per eligible request, then ``rate``).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "stall", "drop", "truncate")
+CONTROL_PREFIX = "/_demo/"
+
+
+@dataclass(frozen=True, slots=True)
+class FaultConfig:
+    """What to inject.
+
+    ``schedule``: a deterministic sequence consumed one entry per eligible request (``None``
+    = no fault) before ``rate`` applies. ``paths``: path prefixes eligible for faults (empty
+    = every API path; ``/_demo/`` control paths are never faulted).
+    """
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    retry_after: float = 1.0
+    retry_after_http_date: bool = False
+    stall_seconds: float = 3.0
+    seed: int = 0
+    schedule: tuple[str | None, ...] = ()
+    paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"fault rate must be within 0..1, got {self.rate}")
+        unknown = {k for k in (*self.kinds, *self.schedule) if k is not None} - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; known: {FAULT_KINDS}")
+        if self.rate and not self.kinds:
+            raise ValueError("a fault rate needs at least one fault kind")
+        if self.retry_after < 0 or self.stall_seconds < 0:
+            raise ValueError("retry_after and stall_seconds must not be negative")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FaultConfig:
+        """Build from a JSON object (the ``/_demo/faults`` control endpoint)."""
+        known = set(cls.__dataclass_fields__)
+        extra = set(data) - known
+        if extra:
+            raise ValueError(f"unknown fault option(s): {sorted(extra)}")
+        values = dict(data)
+        for key in ("kinds", "schedule", "paths"):
+            if key in values:
+                if not isinstance(values[key], list):
+                    raise ValueError(f"{key} must be a list")
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rate": self.rate,
+            "kinds": list(self.kinds),
+            "retry_after": self.retry_after,
+            "retry_after_http_date": self.retry_after_http_date,
+            "stall_seconds": self.stall_seconds,
+            "seed": self.seed,
+            "schedule": list(self.schedule),
+            "paths": list(self.paths),
+        }
+
+
+class FaultInjector:
+    """Thread-safe per-request decision; replaced wholesale when the config changes."""
+
+    def __init__(self, config: FaultConfig | None = None) -> None:
+        self.config = config or FaultConfig()
+        self._rng = random.Random(self.config.seed)
+        self._position = 0
+        self._lock = threading.Lock()
+
+    @property
+    def schedule_remaining(self) -> int:
+        return max(0, len(self.config.schedule) - self._position)
+
+    def eligible(self, path: str) -> bool:
+        if path.startswith(CONTROL_PREFIX):
+            return False
+        prefixes = self.config.paths
+        return not prefixes or any(path.startswith(p) for p in prefixes)
+
+    def decide(self, path: str) -> str | None:
+        """The fault for this request, or None."""
+        if not self.eligible(path):
+            return None
+        config = self.config
+        with self._lock:
+            if self._position < len(config.schedule):
+                self._position += 1
+                return config.schedule[self._position - 1]
+            if config.rate and self._rng.random() < config.rate:
+                return self._rng.choice(config.kinds)
+        return None
+
+
+@dataclass
+class Stats:
+    """Live counters (thread-safe). ``requests`` counts API requests, not ``/_demo/``."""
+
+    requests: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    paths: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record_request(self, path: str) -> None:
+        with self._lock:
+            self.requests += 1
+            self.paths[path] += 1
+
+    def record_fault(self, kind: str) -> None:
+        with self._lock:
+            self.faults[kind] += 1
+
+    def record_status(self, status: int) -> None:
+        with self._lock:
+            self.statuses[status] += 1
+
+    @property
+    def faults_total(self) -> int:
+        with self._lock:
+            return sum(self.faults.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.faults.clear()
+            self.paths.clear()
+            self.statuses.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "faults": dict(self.faults),
+                "faults_total": sum(self.faults.values()),
+                "paths": dict(self.paths),
+                "statuses": {str(k): v for k, v in self.statuses.items()},
+            }

@@ -1,0 +1,270 @@
+"""Run the demo API server on loopback: in a background thread (tests, ``--demo``) or in
+the foreground for curl (``inbox-tui demo-server``)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import TextIO
+
+from inbox_tui.demo.app import DemoApp
+from inbox_tui.demo.auth import Credentials, make_jwt
+from inbox_tui.demo.context import DemoContext
+from inbox_tui.demo.dataset import Dataset, build_dataset
+from inbox_tui.demo.faults import FaultConfig, Stats
+
+START_TIMEOUT = 10.0
+
+
+class _QuietDrop(logging.Filter):
+    """The ``drop`` fault aborts responses on purpose; don't log that as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
+
+
+_quiet_drop = _QuietDrop()
+
+
+class DemoServer:
+    """The fake heymarket + workspace APIs over a deterministic dataset, on loopback."""
+
+    def __init__(
+        self,
+        *,
+        dataset: Dataset | None = None,
+        seed: int = 7,
+        faults: FaultConfig | None = None,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workspace_end_date_inclusive: bool = False,
+    ) -> None:
+        self._dataset = dataset
+        self.seed = seed
+        self.host = host
+        self.port = port
+        self.credentials = Credentials()
+        self._initial_faults = faults
+        self._latency = latency
+        self._end_inclusive = workspace_end_date_inclusive
+        self._app: DemoApp | None = None
+        self._server: object | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    # ----- credentials and address -------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        if self._app is None:
+            raise RuntimeError("the demo server is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def heymarket_token(self) -> str:
+        return self.credentials.heymarket_token
+
+    @property
+    def heymarket_secret_id(self) -> str:
+        return self.credentials.heymarket_secret_id
+
+    @property
+    def heymarket_secret_key(self) -> str:
+        return self.credentials.heymarket_secret_key
+
+    @property
+    def workspace_token(self) -> str:
+        return self.credentials.workspace_token
+
+    @property
+    def workspace_id(self) -> str:
+        return self.credentials.workspace_id
+
+    def heymarket_jwt(self, iat: int | None = None) -> str:
+        """A valid JWT for the demo credentials (for tests and curl examples)."""
+        return make_jwt(self.heymarket_secret_id, self.heymarket_secret_key, iat)
+
+    # ----- data, faults, stats -----------------------------------------------------------
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._dataset = build_dataset(self.seed)
+        return self._dataset
+
+    @property
+    def stats(self) -> Stats:
+        return self._running_app().stats
+
+    def reset_stats(self) -> None:
+        self._running_app().stats.reset()
+
+    def set_faults(self, config: FaultConfig) -> None:
+        """Replace the fault config (and restart its schedule) while running."""
+        self._initial_faults = config
+        if self._app is not None:
+            self._app.set_faults(config)
+
+    @property
+    def faults(self) -> FaultConfig:
+        return self._app.injector.config if self._app else (self._initial_faults or FaultConfig())
+
+    def set_latency(self, seconds: float) -> None:
+        self._latency = seconds
+        if self._app is not None:
+            self._app.latency = seconds
+
+    def _running_app(self) -> DemoApp:
+        if self._app is None:
+            raise RuntimeError("the demo server is not running")
+        return self._app
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    def start(self) -> DemoServer:
+        """Bind, serve in a background thread, and return once connections are accepted."""
+        if self._thread is not None:
+            return self
+        import uvicorn  # deferred: only a running server needs it
+
+        logging.getLogger("uvicorn.error").addFilter(_quiet_drop)
+        context = DemoContext(self.dataset, self.credentials, self._end_inclusive)
+        app = DemoApp(context, faults=self._initial_faults, latency=self._latency)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(128)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            loop="asyncio",
+            http="h11",
+            ws="none",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        self._app, self._server = app, server
+        self._error = None
+
+        def run() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # reported to start()
+                self._error = exc
+            finally:
+                sock.close()
+
+        thread = threading.Thread(target=run, name=f"demo-server:{self.port}", daemon=True)
+        self._thread = thread
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self._app = self._server = self._thread = None
+                reason = self._error or "server did not start in time"
+                raise RuntimeError(f"demo server failed to start: {reason}")
+            time.sleep(0.002)
+        return self
+
+    def stop(self) -> None:
+        """Shut down cleanly; safe to call twice."""
+        thread, server, app = self._thread, self._server, self._app
+        if thread is None or server is None or app is None:
+            return
+        app.stopping.set()
+        server.should_exit = True  # type: ignore[attr-defined]
+        thread.join(timeout=5)
+        if thread.is_alive():
+            server.force_exit = True  # type: ignore[attr-defined]
+            thread.join(timeout=5)
+        self._thread = self._server = self._app = None
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def banner(server: DemoServer) -> str:
+    """What ``inbox-tui demo-server`` prints: address, credentials and curl examples."""
+    ds = server.dataset
+    big = ds.biggest_threads(1)[0] if ds.conversations else None
+    url = server.base_url
+    lines = [
+        f"inbox-tui demo server on {url}",
+        f"  dataset: seed {ds.seed}, {len(ds.messages)} messages in "
+        f"{len(ds.conversations)} conversations, inboxes "
+        + ", ".join(f"{i.id} {i.name}" for i in ds.inboxes),
+        "",
+        "heymarket style",
+        f"  team API key (Bearer): {server.heymarket_token}",
+        f"  JWT secret id / key:   {server.heymarket_secret_id} / {server.heymarket_secret_key}",
+        "workspace style",
+        f"  session token (Bearer): {server.workspace_token}",
+        f"  workspace id:           {server.workspace_id}",
+        "",
+        "try:",
+        f'  curl -H "Authorization: Bearer {server.heymarket_token}" {url}/v1/inboxes',
+    ]
+    if big is not None:
+        lines.append(
+            f'  curl -H "Authorization: Bearer {server.heymarket_token}" '
+            f'"{url}/v1/messages?phoneNumber={big.contact}&inboxID={big.inbox_id}"'
+        )
+    lines += [
+        f'  curl -H "Authorization: Bearer {server.workspace_token}" '
+        f'"{url}/api/ui/workspaces/{server.workspace_id}/messages?limit=5&direction=inbound"',
+        "",
+        "Ctrl-C stops the server.",
+    ]
+    return "\n".join(lines)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    seed: int = 7,
+    latency: float = 0.0,
+    fault_rate: float = 0.0,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Serve in the foreground until Ctrl-C (or SIGTERM); returns the exit code 0."""
+    import signal
+
+    faults = FaultConfig(rate=fault_rate) if fault_rate else None
+    server = DemoServer(seed=seed, faults=faults, latency=latency, host=host, port=port)
+    stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with server:
+            print(banner(server), file=out, flush=True)
+            try:
+                while not stop.wait(0.2):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print("demo server stopped", file=out, flush=True)
+    return 0
