@@ -1,0 +1,21 @@
+"""The local SQLite cache: see :class:`Store` (async facade) and ``store/commands.py``."""
+
+from inbox_tui.store.codec import Cursor
+from inbox_tui.store.db import SCHEMA_VERSION, CacheError
+from inbox_tui.store.messages import ConversationCursor, ThreadState, UpsertResult
+from inbox_tui.store.search import SearchHit, build_match
+from inbox_tui.store.store import Store, StoreClosed, profile_path
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CacheError",
+    "ConversationCursor",
+    "Cursor",
+    "SearchHit",
+    "Store",
+    "StoreClosed",
+    "ThreadState",
+    "UpsertResult",
+    "build_match",
+    "profile_path",
+]

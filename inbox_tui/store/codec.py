@@ -1,0 +1,117 @@
+"""Turning models into rows and back. Times are integer microseconds since the epoch
+(sortable, exact); the full normalised message (raw payload included) is kept as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from inbox_tui.models import Conversation, Message, as_utc
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+class Cursor(NamedTuple):
+    """A position in a thread: the sort key (time, id) of one message."""
+
+    at_us: int
+    id: str
+
+    @classmethod
+    def of(cls, message: Message) -> Cursor:
+        return cls(to_us(message.created_at), message.id)
+
+
+def to_us(value: datetime) -> int:
+    return (as_utc(value) - EPOCH) // _US
+
+
+def from_us(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def numbers_text(contact: str | None) -> str:
+    """Searchable forms of a number: full digits, national (for +1), last 7, last 4."""
+    digits = "".join(ch for ch in contact or "" if ch.isdigit())
+    if not digits:
+        return ""
+    forms = [digits]
+    if digits.startswith("1") and len(digits) == 11:
+        forms.append(digits[1:])
+    for tail in (7, 4):
+        if len(digits) > tail:
+            forms.append(digits[-tail:])
+    return " ".join(dict.fromkeys(forms))
+
+
+MESSAGE_COLUMNS = (
+    "source, id, conversation_key, inbox_id, contact, created_us, status, direction, "
+    "flagged, body, json, search_name, search_numbers"
+)
+
+
+def message_row(message: Message, name: str | None) -> tuple[Any, ...]:
+    """The INSERT tuple for ``MESSAGE_COLUMNS``; ``name`` is the best-known contact name."""
+    payload = message.model_dump_json(exclude={"body"})
+    return (
+        message.source,
+        message.id,
+        message.conversation_key,
+        message.inbox_id,
+        message.contact,
+        to_us(message.created_at),
+        message.status,
+        message.direction.value,
+        int(message.flagged),
+        message.body,
+        payload,
+        message.contact_name or name or "",
+        numbers_text(message.contact),
+    )
+
+
+def message_from_row(payload: str, body: str) -> Message:
+    data = json.loads(payload)
+    data["body"] = body
+    return Message.model_validate(data)
+
+
+CONVERSATION_COLUMNS = (
+    "key, contact, name, inbox_id, last_us, unread, flagged, has_failed, preview, status, last_json"
+)
+
+
+def conversation_row(conv: Conversation) -> tuple[Any, ...]:
+    last = conv.last_message
+    return (
+        conv.key,
+        conv.contact,
+        conv.name,
+        conv.inbox_id,
+        to_us(conv.last_at),
+        int(conv.unread),
+        int(conv.flagged),
+        int(conv.has_failed),
+        last.body if last is not None else "",
+        conv.status,
+        last.model_dump_json() if last is not None else None,
+    )
+
+
+def conversation_from_row(row: tuple[Any, ...]) -> Conversation:
+    key, contact, name, inbox_id, last_us, unread, flagged, has_failed, _preview, status, js = row
+    last = Message.model_validate_json(js) if js else None
+    return Conversation(
+        key=key,
+        contact=contact,
+        name=name,
+        inbox_id=inbox_id,
+        last_message=last,
+        last_at=from_us(last_us),
+        unread=bool(unread),
+        flagged=bool(flagged),
+        has_failed=bool(has_failed),
+        status=status,
+    )

@@ -1,0 +1,168 @@
+"""Full-text search over cached messages (FTS5: body, contact name, number forms).
+
+User text is never handed to FTS5 as syntax: it is cut into word tokens, each one quoted,
+so punctuation, quotes, unicode and operator words (``AND OR NOT NEAR * ^``) are searched
+for literally (as far as the tokenizer keeps them) and can never raise a syntax error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from inbox_tui.models import Direction
+from inbox_tui.store.codec import Cursor, from_us
+
+log = logging.getLogger(__name__)
+
+OPEN, CLOSE = "\ue000", "\ue001"  # private-use markers, stripped from the returned text
+_WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
+_PHRASE = re.compile(r'"([^"]*)"')
+_PHONEISH = re.compile(r"^[\d\s()+\-./]+$")
+MAX_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching message. ``snippet`` is an excerpt of the body (plain text, not markup)
+    and ``highlights`` the ``(start, end)`` offsets of matches inside it; ``name`` and
+    ``name_highlights`` likewise for the contact name."""
+
+    message_id: str
+    source: str
+    conversation_key: str
+    contact: str
+    name: str
+    created_at: datetime
+    direction: Direction
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    name_highlights: tuple[tuple[int, int], ...]
+    cursor: Cursor  # where to open the thread (``Store.thread_around``)
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def build_match(query: str) -> str | None:
+    """The FTS5 MATCH expression for a user query, or None if nothing is searchable.
+
+    Quoted parts become phrases; other words are AND-ed and prefix-matched (words of two
+    or more characters); a query that looks like a phone number becomes one digit prefix.
+    """
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    if not text:
+        return None
+    if _PHONEISH.match(text):
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 3:
+            return _quote(digits) + "*"
+    terms: list[str] = []
+    for phrase in _PHRASE.findall(text):
+        words = _WORD.findall(phrase)
+        if words:
+            terms.append(_quote(" ".join(words)))
+    rest = _PHRASE.sub(" ", text)
+    for word in _WORD.findall(rest):
+        terms.append(_quote(word) + ("*" if len(word) >= 2 else ""))
+    terms = list(dict.fromkeys(terms))[:MAX_TOKENS]
+    return " AND ".join(terms) if terms else None
+
+
+def split_marked(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Remove the highlight markers, returning the plain text and the marked spans."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    length = 0
+    for ch in marked:
+        if ch == OPEN:
+            start = length
+        elif ch == CLOSE:
+            if start is not None and length > start:
+                spans.append((start, length))
+            start = None
+        else:
+            out.append(ch)
+            length += 1
+    return "".join(out), tuple(spans)
+
+
+Order = Literal["recent", "rank"]
+
+_SELECT = """
+SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction
+FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+WHERE messages_fts MATCH ?{extra}
+ORDER BY {order}
+LIMIT ?
+"""
+
+_MARK = f"""
+SELECT rowid,
+       snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 16),
+       highlight(messages_fts, 1, '{OPEN}', '{CLOSE}')
+FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?
+"""
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int = 50,
+    inbox_id: str | None = None,
+    conversation_key: str | None = None,
+    order: Order = "recent",
+) -> list[SearchHit]:
+    """Matching messages, newest first (or best match first with ``order="rank"``).
+
+    Never raises for any user text: an expression SQLite still refuses is logged and
+    yields no hits.
+    """
+    match = build_match(query)
+    if match is None or limit <= 0:
+        return []
+    extra = ""
+    args: list[object] = [match]
+    if inbox_id is not None:
+        extra += " AND m.inbox_id = ?"
+        args.append(inbox_id)
+    if conversation_key is not None:
+        extra += " AND m.conversation_key = ?"
+        args.append(conversation_key)
+    args.append(limit)
+    order_sql = "m.created_us DESC, m.id DESC" if order == "recent" else "messages_fts.rank"
+    try:
+        rows = conn.execute(_SELECT.format(extra=extra, order=order_sql), args).fetchall()
+        hits = []
+        for rowid, source, mid, key, contact, name, created_us, direction in rows:
+            marked = conn.execute(_MARK, (match, rowid)).fetchone()
+            snippet, spans = split_marked(marked[1] or "") if marked else ("", ())
+            name_text, name_spans = split_marked(marked[2] or "") if marked else (name, ())
+            hits.append(
+                SearchHit(
+                    message_id=mid,
+                    source=source,
+                    conversation_key=key,
+                    contact=contact,
+                    name=name_text or name or "",
+                    created_at=from_us(created_us),
+                    direction=Direction(direction),
+                    snippet=snippet,
+                    highlights=spans,
+                    name_highlights=name_spans,
+                    cursor=Cursor(created_us, mid),
+                )
+            )
+        return hits
+    except sqlite3.OperationalError as exc:  # defensive: build_match should prevent this
+        log.warning("search failed for match expression %r: %s", match, exc)
+        return []

@@ -1,0 +1,43 @@
+"""Message factories shared by the store, search and sync tests (no tests here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from inbox_tui.models import Direction, Message, conversation_key
+
+T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def contact_of(n: int) -> str:
+    return f"+1415555{n:04d}"
+
+
+def msg(
+    conv: int,
+    n: int,
+    *,
+    body: str | None = None,
+    status: str | None = None,
+    seconds: float | None = None,
+    inbound: bool | None = None,
+    inbox_id: str | None = None,
+    name: str | None = None,
+    source: str = "workspace",
+) -> Message:
+    """Message ``n`` of conversation ``conv``; later ``n`` is newer (one minute apart)."""
+    contact = contact_of(conv)
+    inbound = (n % 2 == 0) if inbound is None else inbound
+    return Message(
+        id=f"c{conv}-m{n}",
+        source=source,
+        conversation_key=conversation_key(contact, inbox_id),
+        contact=contact,
+        inbox_id=inbox_id,
+        direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+        status=status or ("received" if inbound else "delivered"),
+        body=body if body is not None else f"message {n} of thread {conv}",
+        created_at=T0 + timedelta(seconds=60 * n if seconds is None else seconds),
+        contact_name=name,
+        raw={"id": f"c{conv}-m{n}", "nested": {"n": n}},
+    )
