@@ -26,6 +26,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,24 @@ from inbox_tui.secrets import redact
 from inbox_tui.text import one_line
 
 log = logging.getLogger("inbox_tui.api")
+
+
+class _QuietUrls(logging.Filter):
+    """httpx logs every request URL at INFO: drop query strings (phone numbers, and with
+    some proxies credentials) and registered secrets before any handler sees them."""
+
+    _QUERY = re.compile(r"(https?://[^\s?\"]+)\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(self._QUERY.sub(r"\1?…", record.getMessage()))
+        record.args = None
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _QuietUrls) for f in _logger.filters):
+        _logger.addFilter(_QuietUrls())
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "inbox-tui/0.1 (+https://github.com/; httpx)"
