@@ -1,0 +1,709 @@
+"""The thread of one conversation: a virtualised (Line API) view with lazy scroll-back.
+
+Only visible lines are rendered (``render_line``); each message's lines are cached as
+``Strip``s in an LRU cache. :class:`~inbox_tui.ui.thread_layout.ThreadIndex` maps a line
+to its message in O(log n), and prepending an older page costs O(page), so a thread of
+100,000 messages scrolls like one of 100.
+
+Virtual line 0 is a status row ("loading older…", "beginning of conversation", an error
+with "press r to retry"); messages follow. Older pages are fetched by an exclusive worker
+(group ``"thread"``) when the viewport comes within ``prefetch_screens`` screens of the top,
+and inserted above while the line the user is looking at stays on the same screen row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import webbrowser
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from inbox_tui.core.backend import MessagePager
+from inbox_tui.models import Conversation, Filters
+from inbox_tui.models import Message as SmsMessage
+from inbox_tui.text import sanitize
+from inbox_tui.ui.thread_layout import (
+    LayoutContext,
+    MessagePlan,
+    ThreadIndex,
+    ThreadStyles,
+    plan_message,
+    render_message,
+)
+
+STATUS_ROWS = 1
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+LOADING_TEXT = "⟳ loading older…"
+BEGINNING_TEXT = "— beginning of conversation —"
+ERROR_TEXT = "✗ could not load older messages: press r to retry"
+ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
+MORE_TEXT = "↑ scroll up for older messages"
+EMPTY_TEXT = "no conversation selected"
+
+# (message id, line within it, screen row, had a day header); None = follow the bottom.
+Anchor = tuple[str, int, int, bool] | None
+
+
+def first_url(message: SmsMessage) -> str | None:
+    """The media URL, else the first http(s) link in the body."""
+    if message.media_url:
+        return sanitize(message.media_url, keep_newlines=False)
+    match = _URL.search(sanitize(message.body))
+    return match.group(0).rstrip(".,;:!?)]}") if match else None
+
+
+def can_open_browser() -> bool:
+    """A graphical browser is plausible. Without a display, ``webbrowser`` would start a
+    text browser inside our terminal, so the URL is shown instead."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class ThreadView(ScrollView, can_focus=True):
+    """Messages of one conversation, oldest at the top, opening at the newest."""
+
+    DEFAULT_CSS = """
+    ThreadView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        background: $surface;
+    }
+    ThreadView > .thread--inbound { background: $boost; }
+    ThreadView > .thread--outbound { background: $primary 25%; }
+    ThreadView > .thread--note { background: $warning 15%; text-style: italic; }
+    ThreadView > .thread--meta { color: $text-muted; }
+    ThreadView > .thread--day { color: $text-muted; }
+    ThreadView > .thread--failed { color: $error; text-style: bold; }
+    ThreadView > .thread--status { color: $text-muted; }
+    ThreadView > .thread--media { color: $accent; text-style: underline; }
+    ThreadView > .thread--selected { color: $accent; text-style: bold; }
+    ThreadView > .thread--match { color: $warning; text-style: bold; }
+    ThreadView > .thread--more { color: $text-muted; text-style: italic; }
+    ThreadView > .thread--banner { color: $text-muted; text-style: italic; }
+    ThreadView > .thread--banner-error { color: $error; text-style: bold; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "thread--inbound",
+        "thread--outbound",
+        "thread--note",
+        "thread--meta",
+        "thread--day",
+        "thread--failed",
+        "thread--status",
+        "thread--media",
+        "thread--selected",
+        "thread--match",
+        "thread--more",
+        "thread--banner",
+        "thread--banner-error",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "next msg", show=False),
+        Binding("k,up", "cursor_up", "prev msg", show=False),
+        Binding("g,home", "first", "first", show=False),
+        Binding("G,end", "last", "last", show=False),
+        Binding("ctrl+d", "half_page(1)", "½ page down", show=False),
+        Binding("ctrl+u", "half_page(-1)", "½ page up", show=False),
+        Binding("pagedown,space", "page(1)", "page down", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("enter", "detail", "detail"),
+        Binding("y", "copy_body", "copy text"),
+        Binding("Y", "copy_number", "copy number"),
+        Binding("o", "open_url", "open link"),
+        Binding("n", "next_match(1)", "next match", show=False),
+        Binding("N", "next_match(-1)", "prev match", show=False),
+        Binding("r", "retry", "retry/refresh", show=False),
+    ]
+
+    class LoadFailed(Message):
+        """Loading a page failed; the app shows a banner (with request id) and may retry."""
+
+        def __init__(self, error: BaseException, retry: Callable[[], None]) -> None:
+            super().__init__()
+            self.error = error
+            self.retry = retry
+
+    class OlderLoaded(Message):
+        def __init__(self, count: int, exhausted: bool, requests: int) -> None:
+            super().__init__()
+            self.count = count
+            self.exhausted = exhausted
+            self.requests = requests
+
+    class DetailRequested(Message):
+        def __init__(self, message: SmsMessage) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        tz: tzinfo | None = None,
+        prefetch_screens: float = 2.0,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.conversation: Conversation | None = None
+        self.prefetch_screens = prefetch_screens
+        self._tz = tz
+        self._pager: MessagePager | None = None
+        self._highlight: Filters | None = None
+        self._generation = 0
+        self._styles = ThreadStyles()
+        self._ctx = LayoutContext(width=80, tz=tz)
+        self._index = ThreadIndex(self._height_of, tz)
+        self._strips: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(2048)
+        self._versions: dict[str, int] = {}
+        self._selected_id: str | None = None
+        self._loading = False
+        self._error: BaseException | None = None
+        self._stalled = False  # a page came back empty without exhausting the pager
+        self._pending_jump: str | None = None
+        self._applying = False  # inside a merge: scroll changes must not start loads
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def selected_message(self) -> SmsMessage | None:
+        return None if self._selected_id is None else self._index.get(self._selected_id)
+
+    @property
+    def messages(self) -> list[SmsMessage]:
+        """The loaded messages, oldest first (a copy)."""
+        return self._index.messages()
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def load_error(self) -> BaseException | None:
+        return self._error
+
+    @property
+    def exhausted(self) -> bool:
+        return self._pager is not None and self._pager.exhausted
+
+    def show(
+        self,
+        conversation: Conversation,
+        pager: MessagePager,
+        *,
+        highlight: Filters | None = None,
+        initial: list[SmsMessage] | None = None,
+    ) -> None:
+        """Reset to ``conversation``: show ``initial`` now, then load the newest page."""
+        self.clear()
+        self.conversation = conversation
+        self._pager = pager
+        self._highlight = highlight if highlight and not highlight.is_empty() else None
+        self._ctx = self._make_context(self._ctx.width)
+        if initial:
+            self._index.rebuild(initial)
+            last = self._index.last()
+            self._selected_id = last.id if last else None
+        self._sync_size(None)
+        self._start_load()
+
+    def clear(self) -> None:
+        """Forget the conversation and cancel its loads."""
+        self.workers.cancel_group(self, "thread")
+        self._generation += 1
+        self.conversation = None
+        self._pager = None
+        self._highlight = None
+        self._index.clear()
+        self._strips.clear()
+        self._versions.clear()
+        self._selected_id = None
+        self._loading = False
+        self._error = None
+        self._stalled = False
+        self._pending_jump = None
+        self._sync_size(None)
+
+    def add_messages(self, messages: list[SmsMessage]) -> None:
+        """New or updated messages (polling). Stays at the bottom if it was there."""
+        if self.conversation is not None:
+            key = self.conversation.key
+            messages = [m for m in messages if m.conversation_key == key]
+        if not messages:
+            return
+        was_last = self._selected_id is not None and self._selected_id == getattr(
+            self._index.last(), "id", None
+        )
+        at_bottom = self._at_bottom()
+        self._merge(messages)
+        if at_bottom and (was_last or self._selected_id is None):
+            last = self._index.last()
+            self._selected_id = last.id if last else None
+            self._sync_size(None)
+
+    def set_highlight(self, highlight: Filters | None) -> None:
+        """Mark messages matching ``highlight`` (the active filters)."""
+        self._highlight = highlight if highlight and not highlight.is_empty() else None
+        self._strips.clear()
+        self.refresh()
+
+    def jump_to(self, message_id: str) -> None:
+        """Select and show a message, loading older pages until it appears."""
+        pos = self._index.position(message_id)
+        if pos is not None:
+            self._pending_jump = None
+            self._select(pos, center=True)
+            return
+        if self.exhausted or self._pager is None:
+            self.notify("That message is not in this conversation.", severity="warning")
+            return
+        self._pending_jump = message_id
+        if not self._loading:
+            self._error = None
+            self._start_load()
+
+    def retry(self) -> None:
+        """Retry the failed older-page load."""
+        if self._pager is None or self._loading:
+            return
+        self._error = None
+        self._stalled = False
+        self.refresh()
+        self._start_load()
+
+    # ------------------------------------------------------------------ layout plumbing
+    def _make_context(self, width: int) -> LayoutContext:
+        label = self.conversation.name if self.conversation else None
+        return LayoutContext(width=width, styles=self._styles, tz=self._tz, contact_label=label)
+
+    def _plan(self, message: SmsMessage, day_header: bool) -> MessagePlan:
+        return plan_message(message, self._ctx, day_header=day_header)
+
+    def _height_of(self, message: SmsMessage, day_header: bool) -> int:
+        return self._plan(message, day_header).height
+
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width or self.size.width
+
+    def _viewport_height(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _resolve_styles(self) -> ThreadStyles:
+        def get(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
+        return ThreadStyles(
+            base=self.rich_style,
+            inbound=get("thread--inbound"),
+            outbound=get("thread--outbound"),
+            note=get("thread--note"),
+            meta=get("thread--meta"),
+            day=get("thread--day"),
+            failed=get("thread--failed"),
+            status=get("thread--status"),
+            media=get("thread--media"),
+            selected=get("thread--selected"),
+            match=get("thread--match"),
+            more=get("thread--more"),
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._styles = self._resolve_styles()
+        self._relayout(self._content_width() or 80)
+        self.watch(self.app, "theme", self._on_theme_change, init=False)
+
+    def _on_theme_change(self) -> None:
+        self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        self._styles = self._resolve_styles()
+        self._ctx = self._make_context(self._ctx.width)
+        self._strips.clear()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self._content_width()
+        if width and width != self._ctx.width:
+            self._relayout(width)
+        else:
+            self._sync_size(self._capture_anchor())
+        self._maybe_prefetch()
+
+    def _relayout(self, width: int) -> None:
+        anchor = self._capture_anchor()
+        self._ctx = self._make_context(width)
+        self._strips.clear()
+        self._index.relayout()
+        self._sync_size(anchor)
+
+    def _capture_anchor(self) -> Anchor:
+        """The first message line on screen and its screen row (None: follow the bottom)."""
+        if not len(self._index) or self._at_bottom():
+            return None
+        top = round(self.scroll_y)
+        for row in range(self._viewport_height()):
+            located = self._index.locate(top + row - STATUS_ROWS)
+            if located is not None:
+                pos, line = located
+                day = self._index.has_day_header(pos)
+                return (self._index.message(pos).id, line, row, day)
+        return None
+
+    def _sync_size(self, anchor: Anchor) -> None:
+        """Set the virtual size for the index, then put ``anchor`` back on its screen row."""
+        self.virtual_size = Size(self._ctx.width, STATUS_ROWS + self._index.total_lines)
+        if anchor is None:
+            y = self.max_scroll_y
+        else:
+            message_id, line, row, had_day = anchor
+            pos = self._index.position(message_id)
+            if pos is None:
+                y = self.max_scroll_y
+            else:
+                # An older page of the same day removes this message's day header (and a
+                # rebuild may add one): keep the same content line on the same row.
+                has_day = self._index.has_day_header(pos)
+                if had_day and not has_day:
+                    if line == 0:  # the separator itself went away: keep what follows
+                        row += 1
+                    else:
+                        line -= 1
+                elif has_day and not had_day:
+                    line += 1
+                line = max(0, min(line, self._index.height(pos) - 1))
+                y = STATUS_ROWS + self._index.top_of(pos) + line - row
+        self._scroll_to_y(max(0, min(y, self.max_scroll_y)))
+        self.refresh()
+
+    def _scroll_to_y(self, y: float) -> None:
+        """Jump (no animation) to line ``y``; watchers run, so prefetch can trigger."""
+        y = max(0, min(round(y), self.max_scroll_y))
+        self.scroll_target_y = y
+        self.scroll_y = y
+
+    def _at_bottom(self) -> bool:
+        return round(self.scroll_y) >= self.max_scroll_y
+
+    # ------------------------------------------------------------------ rendering
+    def render_line(self, y: int) -> Strip:
+        width = self._content_width()
+        virtual_y = y + round(self.scroll_y)
+        if virtual_y < STATUS_ROWS:
+            return self._status_strip(width)
+        located = self._index.locate(virtual_y - STATUS_ROWS)
+        if located is None:
+            return Strip.blank(width, self.rich_style)
+        pos, line = located
+        strips = self._message_strips(pos)
+        strip = strips[line] if line < len(strips) else Strip.blank(width, self.rich_style)
+        if strip.cell_length != width:
+            strip = strip.adjust_cell_length(width, self.rich_style)
+        return strip
+
+    def _message_strips(self, pos: int) -> list[Strip]:
+        message = self._index.message(pos)
+        day = self._index.has_day_header(pos)
+        selected = message.id == self._selected_id
+        highlighted = self._highlight is not None and self._highlight.matches(message)
+        key = (
+            message.id,
+            self._versions.get(message.id, 0),
+            self._ctx.width,
+            day,
+            selected,
+            highlighted,
+        )
+        strips = self._strips.get(key)
+        if strips is None:
+            plan = self._plan(message, day)
+            strips = render_message(
+                message, plan, self._ctx, selected=selected, highlighted=highlighted
+            )
+            self._strips[key] = strips
+        return strips
+
+    def status_text(self) -> str:
+        """What the top row says right now."""
+        if self._pager is None:
+            return EMPTY_TEXT
+        if self._error is not None:
+            return ERROR_TEXT if len(self._index) else ERROR_FIRST_TEXT
+        if self._loading:
+            return LOADING_TEXT
+        if self._pager.exhausted:
+            return BEGINNING_TEXT if len(self._index) else "no messages yet"
+        return MORE_TEXT
+
+    def _status_strip(self, width: int) -> Strip:
+        text = self.status_text()
+        name = "thread--banner-error" if self._error is not None else "thread--banner"
+        style = self.rich_style + self.get_component_rich_style(name, partial=True)
+        pad = max(0, (width - cell_len(text)) // 2)
+        segments = [Segment(" " * pad, self.rich_style), Segment(text, style)]
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._stalled = False
+        self._maybe_prefetch()
+
+    # ------------------------------------------------------------------ loading
+    def _near_top(self) -> bool:
+        return round(self.scroll_y) < self.prefetch_screens * self._viewport_height()
+
+    def _maybe_prefetch(self) -> None:
+        if (
+            self._applying
+            or self._pager is None
+            or self._loading
+            or self._error is not None
+            or self._stalled
+            or self._pager.exhausted
+        ):
+            return
+        if self._near_top() or self._pending_jump is not None or not len(self._index):
+            self._start_load()
+
+    def _start_load(self) -> None:
+        pager = self._pager
+        if pager is None or self._loading:
+            return
+        if pager.exhausted and len(self._index):
+            self.refresh()
+            return
+        self._loading = True
+        self.refresh()
+        self.run_worker(
+            self._load_older(self._generation, pager),
+            name="thread-older",
+            group="thread",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _load_older(self, generation: int, pager: MessagePager) -> None:
+        try:
+            batch = await pager.older()
+        except asyncio.CancelledError:
+            if generation == self._generation:
+                self._loading = False
+            raise
+        except Exception as error:  # every failure becomes a banner + retry, never a crash
+            if generation != self._generation:
+                return
+            self._loading = False
+            self._error = error
+            self.refresh()
+            self.post_message(self.LoadFailed(error, self.retry))
+            return
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._merge(batch)
+        if not batch and not pager.exhausted:
+            self._stalled = True
+        self.post_message(self.OlderLoaded(len(batch), pager.exhausted, pager.requests))
+        if self._pending_jump is not None:
+            target = self._pending_jump
+            if self._index.position(target) is not None or pager.exhausted or not batch:
+                self._pending_jump = None
+                if self._index.position(target) is not None:
+                    self._select(self._index.position(target) or 0, center=True)
+        self.refresh()
+        if batch:
+            self.call_after_refresh(self._maybe_prefetch)
+
+    def _merge(self, messages: list[SmsMessage]) -> None:
+        self._applying = True
+        try:
+            self._merge_now(messages)
+        finally:
+            self._applying = False
+
+    def _merge_now(self, messages: list[SmsMessage]) -> None:
+        anchor = self._capture_anchor()
+        for message in messages:
+            if message.id in self._versions or self._index.position(message.id) is not None:
+                self._versions[message.id] = self._versions.get(message.id, 0) + 1
+        self._index.merge(messages)
+        if self._selected_id is None or self._index.position(self._selected_id) is None:
+            last = self._index.last()
+            self._selected_id = last.id if last else None
+        self._sync_size(anchor)
+
+    # ------------------------------------------------------------------ selection
+    def _selected_pos(self) -> int | None:
+        return None if self._selected_id is None else self._index.position(self._selected_id)
+
+    def _select(self, pos: int, *, center: bool = False) -> None:
+        self._selected_id = self._index.message(pos).id
+        top = STATUS_ROWS + self._index.top_of(pos)
+        height = self._index.height(pos)
+        view = self._viewport_height()
+        y = round(self.scroll_y)
+        if center:
+            target = top - max(0, (view - height) // 2)
+        elif top < y:
+            target = top
+        elif top + height > y + view:
+            target = min(top, top + height - view)
+        else:
+            target = y
+        if pos == self._index.first_pos and top - STATUS_ROWS < view:
+            target = min(target, 0) if top + height <= view else target
+        self._scroll_to_y(max(0, min(target, self.max_scroll_y)))
+        self.refresh()
+
+    def _select_at_row(self, row: int) -> None:
+        located = self._index.locate(round(self.scroll_y) + row - STATUS_ROWS)
+        if located is None:
+            located = self._index.locate(round(self.scroll_y) + row + 1 - STATUS_ROWS)
+        if located is not None:
+            self._selected_id = self._index.message(located[0]).id
+        self.refresh()
+
+    def _selected_visible(self) -> bool:
+        pos = self._selected_pos()
+        if pos is None:
+            return False
+        top = STATUS_ROWS + self._index.top_of(pos)
+        y = round(self.scroll_y)
+        return top < y + self._viewport_height() and top + self._index.height(pos) > y
+
+    def action_cursor_down(self) -> None:
+        pos = self._selected_pos()
+        if pos is None:
+            return
+        if pos < self._index.last_pos:
+            self._select(pos + 1)
+        else:
+            self._scroll_to_y(self.max_scroll_y)
+
+    def action_cursor_up(self) -> None:
+        pos = self._selected_pos()
+        if pos is None:
+            return
+        if pos > self._index.first_pos:
+            self._select(pos - 1)
+        else:
+            self._scroll_to_y(0)
+
+    def action_first(self) -> None:
+        if len(self._index):
+            self._selected_id = self._index.message(self._index.first_pos).id
+        self._scroll_to_y(0)
+        self.refresh()
+
+    def action_last(self) -> None:
+        if len(self._index):
+            self._selected_id = self._index.message(self._index.last_pos).id
+        self._scroll_to_y(self.max_scroll_y)
+        self.refresh()
+
+    def _scroll_lines(self, delta: int) -> None:
+        y = max(0, min(round(self.scroll_y) + delta, self.max_scroll_y))
+        self._scroll_to_y(y)
+        if not self._selected_visible():
+            self._select_at_row(0 if delta < 0 else self._viewport_height() - 1)
+        self.refresh()
+
+    def action_half_page(self, direction: int) -> None:
+        self._scroll_lines(direction * max(1, self._viewport_height() // 2))
+
+    def action_page(self, direction: int) -> None:
+        self._scroll_lines(direction * max(1, self._viewport_height() - 1))
+
+    # ------------------------------------------------------------------ actions on a message
+    def action_detail(self) -> None:
+        message = self.selected_message
+        if message is not None:
+            self.post_message(self.DetailRequested(message))
+
+    def action_copy_body(self) -> None:
+        message = self.selected_message
+        if message is None:
+            return
+        self.app.copy_to_clipboard(sanitize(message.body))
+        self.notify("copied message text", timeout=2)
+
+    def action_copy_number(self) -> None:
+        message = self.selected_message
+        number = (
+            message.contact
+            if message
+            else (self.conversation.contact if self.conversation else None)
+        )
+        if not number:
+            return
+        self.app.copy_to_clipboard(number)
+        self.notify(f"copied {number}", markup=False, timeout=2)
+
+    def action_open_url(self) -> None:
+        message = self.selected_message
+        url = first_url(message) if message else None
+        if not url:
+            self.notify("no link or media in this message", severity="warning", timeout=3)
+            return
+        if can_open_browser():
+            self.run_worker(lambda: webbrowser.open(url), thread=True, group="thread-open")
+            self.notify(f"opening {url}", markup=False, timeout=3)
+        else:
+            self.notify(url, title="link (no browser here)", markup=False, timeout=15)
+
+    def action_next_match(self, direction: int) -> None:
+        if self._highlight is None:
+            self.notify("no active filter to jump between", timeout=2)
+            return
+        pos = self._selected_pos()
+        if pos is None:
+            return
+        step = 1 if direction > 0 else -1
+        candidate = pos + step
+        while self._index.first_pos <= candidate <= self._index.last_pos:
+            if self._highlight.matches(self._index.message(candidate)):
+                self._select(candidate, center=True)
+                return
+            candidate += step
+        self.notify("no more matches in the loaded messages", timeout=2)
+
+    def action_retry(self) -> None:
+        if self._error is not None:
+            self.retry()
+        elif self._pager is not None:
+            self.run_worker(
+                self._load_newer(self._generation, self._pager),
+                group="thread-newer",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    async def _load_newer(self, generation: int, pager: MessagePager) -> None:
+        try:
+            batch = await pager.newer()
+        except Exception as error:
+            if generation == self._generation:
+                self.post_message(self.LoadFailed(error, self.action_retry))
+            return
+        if generation == self._generation and batch:
+            self.add_messages(batch)
