@@ -1,0 +1,387 @@
+"""Stale-while-revalidate between the SQLite cache and a :class:`Backend`.
+
+The UI shows ``cached()`` at once, then calls ``revalidate()`` in a worker and merges what
+changed. Scroll-back (``older()``) is served from the cache inside the range the cache
+knows to be gap-free (:class:`~inbox_tui.store.ThreadState`) and asks the server only for
+what lies beyond it, resuming the pager from the cache's oldest cursor. With
+``offline=True`` (or no backend) nothing but the cache is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
+from inbox_tui.models import Conversation, Filters, Message
+from inbox_tui.store import Cursor, Store, ThreadState
+from inbox_tui.store.codec import from_us, to_us
+
+log = logging.getLogger(__name__)
+
+PagerFactory = Callable[[Conversation, datetime | None, frozenset[str]], MessagePager]
+"""``(conversation, start_before, known_ids) -> pager``; ``start_before`` None: from the top."""
+
+
+def _now_us() -> int:
+    return int(time.time() * 1_000_000)
+
+
+def _supports_resume(backend: Backend) -> bool:
+    try:
+        params = inspect.signature(backend.thread).parameters
+    except (TypeError, ValueError):
+        return False
+    return "start_before" in params and "known_ids" in params
+
+
+def default_pager_factory(backend: Backend) -> tuple[PagerFactory, bool]:
+    """A factory over ``backend.thread`` and whether it can resume from a cursor."""
+    resumable = _supports_resume(backend)
+
+    def factory(
+        conversation: Conversation, start_before: datetime | None, known_ids: frozenset[str]
+    ) -> MessagePager:
+        if resumable and start_before is not None:
+            return backend.thread(  # type: ignore[call-arg]
+                conversation, None, start_before=start_before, known_ids=known_ids
+            )
+        return backend.thread(conversation)
+
+    return factory, resumable
+
+
+@dataclass
+class ThreadPage:
+    """Messages for the thread view, oldest first."""
+
+    messages: list[Message]
+    from_cache: bool  # served without asking the server
+    complete: bool  # nothing older than ``messages[0]`` exists (as far as known)
+    synced_at: datetime | None  # when the server last confirmed the thread's top
+
+    @property
+    def cursor(self) -> Cursor | None:
+        """Pass to ``older(before=...)`` for the page above this one."""
+        return Cursor.of(self.messages[0]) if self.messages else None
+
+
+@dataclass
+class Changes:
+    """What a revalidation brought: new messages and ones whose status/flag/body changed."""
+
+    inserted: list[Message] = field(default_factory=list)
+    updated: list[Message] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated)
+
+
+class CachedThread:
+    """One conversation's messages, cache first. Safe to call concurrently (one lock)."""
+
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend | None,
+        conversation: Conversation,
+        *,
+        offline: bool = False,
+        page_size: int = 50,
+        max_revalidate_pages: int = 10,
+        max_server_batches: int = 5,
+        pager_factory: PagerFactory | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.conversation = conversation
+        self.key = conversation.key
+        self.offline = offline or backend is None
+        self.page_size = page_size
+        self.max_revalidate_pages = max_revalidate_pages
+        self.max_server_batches = max_server_batches
+        if pager_factory is not None:
+            self._factory, self._resumable = pager_factory, True
+        elif backend is not None:
+            self._factory, self._resumable = default_pager_factory(backend)
+        else:
+            self._factory, self._resumable = None, False
+        self._lock = asyncio.Lock()
+        self._pager: MessagePager | None = None
+        self._pager_at: Cursor | None = None  # oldest message the live pager has returned
+        self.requests = 0  # server batches asked for (for tests and benches)
+
+    async def state(self) -> ThreadState:
+        return await self.store.thread_state(self.key)
+
+    async def cached(self, limit: int | None = None) -> ThreadPage:
+        """The newest messages the cache holds, instantly, without touching the network."""
+        state = await self.store.thread_state(self.key)
+        rows = await self.store.thread_window(self.key, limit=limit or self.page_size)
+        complete = state.complete and (
+            not rows or state.oldest is None or Cursor.of(rows[0]) <= state.oldest
+        )
+        return ThreadPage(rows, True, complete, state.synced_at)
+
+    async def around(self, cursor: Cursor, *, before: int = 25, after: int = 25) -> ThreadPage:
+        """The cached neighbourhood of one message (a search hit), oldest first."""
+        state = await self.store.thread_state(self.key)
+        rows = await self.store.thread_around(self.key, cursor, before=before, after=after)
+        return ThreadPage(rows, True, False, state.synced_at)
+
+    async def revalidate(self) -> Changes:
+        """Fetch from the top until meeting the cached gap-free range; merge; return changes."""
+        changes = Changes()
+        if self.offline or self._factory is None:
+            return changes
+        async with self._lock:
+            state = await self.store.thread_state(self.key)
+            pager = self._factory(self.conversation, None, frozenset())
+            fetched_oldest: Cursor | None = None
+            fetched_newest: Cursor | None = None
+            overlap = False
+            for _ in range(self.max_revalidate_pages):
+                batch = await pager.older()
+                changes.requests += 1
+                if batch:
+                    await self._merge(batch, changes)
+                    fetched_oldest = Cursor.of(batch[0])
+                    top = Cursor.of(batch[-1])
+                    fetched_newest = max(top, fetched_newest) if fetched_newest else top
+                    if state.newest is not None and fetched_oldest <= state.newest:
+                        overlap = True
+                # First sync of this thread: one page is enough to show it.
+                if overlap or pager.exhausted or not batch or state.newest is None:
+                    break
+            newest = (
+                max(c for c in (fetched_newest, state.newest) if c is not None)
+                if (fetched_newest or state.newest)
+                else None
+            )
+            if pager.exhausted:
+                oldest, complete = fetched_oldest, _complete(pager)
+                if fetched_oldest is None:  # the thread is empty on the server
+                    oldest, newest = None, None
+            elif overlap:
+                oldest, complete = state.oldest, state.complete
+            else:  # the old range (if any) is no longer known to join the top
+                oldest, complete = fetched_oldest, False
+            await self.store.set_thread_state(
+                ThreadState(self.key, oldest, newest, complete, _now_us())
+            )
+            self._pager, self._pager_at = (None, None) if overlap else (pager, fetched_oldest)
+            self.requests += changes.requests
+        return changes
+
+    async def older(self, before: Cursor | None = None, limit: int | None = None) -> ThreadPage:
+        """Up to ``limit`` messages older than ``before`` (the newest if None), oldest first.
+
+        Served from the cache while inside the known gap-free range; beyond it the server is
+        asked (at most ``max_server_batches`` batches per call) and the range extended.
+        """
+        limit = limit or self.page_size
+        if self.offline:
+            rows = await self.store.thread_window(self.key, before=before, limit=limit)
+            state = await self.store.thread_state(self.key)
+            return ThreadPage(rows, True, len(rows) < limit and state.complete, state.synced_at)
+        state = await self.store.thread_state(self.key)
+        if state.newest is None:
+            await self.revalidate()
+            state = await self.store.thread_state(self.key)
+        from_cache = True
+        for _ in range(self.max_server_batches + 1):
+            floor = None if state.complete else state.oldest
+            rows = await self.store.thread_window(
+                self.key, before=before, limit=limit, not_before=floor
+            )
+            if len(rows) >= limit or state.complete or state.oldest is None:
+                break
+            fetched = await self._fetch_older(state)
+            from_cache = False
+            state = await self.store.thread_state(self.key)
+            if not fetched and not state.complete:
+                break
+        else:
+            rows = await self.store.thread_window(self.key, before=before, limit=limit)
+        complete = state.complete and len(rows) < limit
+        return ThreadPage(rows, from_cache, complete, state.synced_at)
+
+    # -- internals ------------------------------------------------------------------------
+
+    async def _merge(self, batch: list[Message], changes: Changes) -> None:
+        result = await self.store.upsert_messages(batch)
+        changes.inserted.extend(result.inserted)
+        changes.updated.extend(result.updated)
+
+    async def _fetch_older(self, seen: ThreadState) -> bool:
+        """One server batch below the gap-free range; returns whether anything came."""
+        assert self._factory is not None
+        async with self._lock:
+            state = await self.store.thread_state(self.key)
+            if state != seen:  # someone else moved the range meanwhile: re-read the cache
+                return True
+            assert state.oldest is not None
+            pager = self._pager if self._pager_at == state.oldest else None
+            if pager is None:
+                pager = await self._resume(state.oldest)
+            changes = Changes()
+            batch: list[Message] = []
+            while not pager.exhausted:
+                batch = await pager.older()
+                self.requests += 1
+                if batch:
+                    await self._merge(batch, changes)
+                # A pager that cannot resume walks from the top: skip what is cached.
+                if not batch or Cursor.of(batch[0]) < state.oldest:
+                    break
+            oldest = state.oldest
+            if batch and Cursor.of(batch[0]) < oldest:
+                oldest = Cursor.of(batch[0])
+            complete = _complete(pager) if pager.exhausted else False
+            await self.store.set_thread_state(
+                ThreadState(self.key, oldest, state.newest, complete, state.synced_us)
+            )
+            self._pager, self._pager_at = pager, oldest
+            return bool(batch) or complete
+
+    async def _resume(self, oldest: Cursor) -> MessagePager:
+        assert self._factory is not None
+        if not self._resumable:
+            return self._factory(self.conversation, None, frozenset())
+        start = from_us(oldest.at_us)
+        second = start.replace(microsecond=0)
+        rows = await self.store.thread_window(
+            self.key,
+            before=Cursor(to_us(second + timedelta(seconds=1)), ""),
+            not_before=Cursor(to_us(second), ""),
+            limit=10_000,
+        )
+        return self._factory(self.conversation, start, frozenset(m.id for m in rows))
+
+
+def _complete(pager: MessagePager) -> bool:
+    """Exhausted with nothing skipped (pagers that track gaps expose ``complete``)."""
+    return bool(getattr(pager, "complete", pager.exhausted))
+
+
+@dataclass
+class ConversationChanges:
+    """Conversations a revalidation stored, and which of them are new or moved."""
+
+    conversations: list[Conversation] = field(default_factory=list)
+    new_keys: list[str] = field(default_factory=list)
+    changed_keys: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_keys or self.changed_keys)
+
+
+class CachedConversations:
+    """The conversation list, cache first. Filters beyond the inbox are applied by the
+    caller (the cache holds the unfiltered list)."""
+
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend | None,
+        *,
+        inbox_id: str | None = None,
+        offline: bool = False,
+        page_size: int = 50,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.inbox_id = inbox_id
+        self.offline = offline or backend is None
+        self.page_size = page_size
+        self._pager: ConversationPager | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def _meta_key(self) -> str:
+        return f"conversations_synced:{self.inbox_id or '*'}"
+
+    async def synced_at(self) -> datetime | None:
+        """When the server last confirmed the top of the list (None: never)."""
+        value = await self.store.get_meta(self._meta_key)
+        return from_us(int(value)) if value else None
+
+    async def cached(
+        self, after: Conversation | None = None, limit: int | None = None, **kw: bool
+    ) -> list[Conversation]:
+        """A page of the cached list after ``after`` (keyset), newest activity first.
+        ``unread_only``/``flagged_only``/``failed_only`` may be passed through."""
+        from inbox_tui.store import ConversationCursor
+
+        cursor = ConversationCursor.of(after) if after is not None else None
+        return await self.store.conversation_page(
+            inbox_id=self.inbox_id, after=cursor, limit=limit or self.page_size, **kw
+        )
+
+    async def revalidate(self, pages: int = 1) -> ConversationChanges:
+        """Fetch the first ``pages`` pages from the server and merge them."""
+        if self.offline or self.backend is None:
+            return ConversationChanges()
+        async with self._lock:
+            self._pager = self.backend.conversations(Filters(), self.inbox_id)
+            changes = ConversationChanges()
+            for _ in range(pages):
+                await self._next_page(changes)
+                if self._pager.exhausted:
+                    break
+            await self.store.set_meta(self._meta_key, str(_now_us()))
+            return changes
+
+    async def more(self) -> ConversationChanges:
+        """The next server page (for scrolling past the end of the cached list)."""
+        if self.offline or self.backend is None:
+            return ConversationChanges()
+        async with self._lock:
+            if self._pager is None:
+                self._pager = self.backend.conversations(Filters(), self.inbox_id)
+            changes = ConversationChanges()
+            if not self._pager.exhausted:
+                await self._next_page(changes)
+            return changes
+
+    @property
+    def exhausted(self) -> bool:
+        return self.offline or (self._pager is not None and self._pager.exhausted)
+
+    async def _next_page(self, changes: ConversationChanges) -> None:
+        assert self._pager is not None
+        page = await self._pager.next_page()
+        if not page:
+            return
+        before = {c.key: c for c in await _get_many(self.store, (c.key for c in page))}
+        await self.store.upsert_conversations(page)
+        changes.conversations.extend(page)
+        for conv in page:
+            old = before.get(conv.key)
+            if old is None:
+                changes.new_keys.append(conv.key)
+            elif (old.last_at, old.unread, old.flagged, old.has_failed, old.name) != (
+                conv.last_at,
+                conv.unread,
+                conv.flagged,
+                conv.has_failed,
+                conv.name,
+            ):
+                changes.changed_keys.append(conv.key)
+
+
+async def _get_many(store: Store, keys: Iterable[str]) -> list[Conversation]:
+    out = []
+    for key in keys:
+        conv = await store.get_conversation(key)
+        if conv is not None:
+            out.append(conv)
+    return out
