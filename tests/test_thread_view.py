@@ -379,3 +379,28 @@ async def test_clear_and_switching_conversations_cancels_loads() -> None:
         await pilot.pause()
         assert view.messages == [] and view.conversation is None
         assert "no conversation selected" in screen_text(view)[0]
+
+
+async def test_hostile_messages_render_literally_in_the_view() -> None:
+    hostile = [
+        "[red]x[/] [bold]not bold[/bold]",
+        "ansi \x1b[31mred\x1b[0m osc8 \x1b]8;;https://evil\x1b\\click\x1b]8;;\x1b\\ c1 \x9b2J",
+        "bell\x07 nul\x00 bidi \u202eevil\u202c emoji 👩‍👩‍👧 cjk 漢字 rtl שלום",
+        "A" * 100_000,
+    ]
+    msgs = [make_message(i, body=body, author="[i]Eve[/i]") for i, body in enumerate(hostile)]
+    app = ThreadApp()
+    async with app.run_test(size=(80, 40)) as pilot:
+        view = await open_thread(pilot, app, FakePager(msgs))
+        seen: list[str] = []
+        for _ in range(40):  # walk the whole thread, rendering every line
+            seen += screen_text(view)
+            await pilot.press("pageup")
+        text = "\n".join(seen)
+        assert "[red]x[/] [bold]not bold[/bold]" in text
+        assert "[i]Eve[/i]" in text
+        assert "more lines (enter for detail)" in text
+        for bad in ("\x1b", "\x07", "\x00", "\x9b", "\u202e"):
+            assert bad not in text
+        width = view.scrollable_content_region.width
+        assert all(cell_len(line) == width for line in seen)
