@@ -1,0 +1,455 @@
+"""The Textual app: conversation list, thread, filter pane, header, status line, footer.
+
+Widgets never touch HTTP: the app hands them pagers from the backend and every backend
+call runs in a worker that catches its own errors (shown in the error banner with the
+request id and a retry), so no failure can end the app or paint a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Footer, Input
+
+from inbox_tui.core.backend import Backend
+from inbox_tui.models import Conversation, Filters, Inbox
+from inbox_tui.paths import styles_dir
+from inbox_tui.ui.banner import ErrorBanner, error_text
+from inbox_tui.ui.commands import InboxCommands
+from inbox_tui.ui.conversation_list import ConversationList
+from inbox_tui.ui.filter_pane import FilterPane
+from inbox_tui.ui.help_screen import HelpScreen
+from inbox_tui.ui.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.status_bar import AppHeader, Connection, StatusLine
+from inbox_tui.ui.thread_view import ThreadView
+from inbox_tui.ui.timefmt import Clock, utc_now
+
+log = logging.getLogger(__name__)
+
+NARROW_WIDTH = 100  # below: list OR thread, not both
+WIDE_WIDTH = 140  # at or above: the filter pane docks as a column beside the list
+
+
+class InboxApp(App[None]):
+    CSS_PATH = sorted(styles_dir().glob("*.tcss"))
+    TITLE = "inbox-tui"
+    COMMANDS = App.COMMANDS | {InboxCommands}
+    AUTO_FOCUS = "#list"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False),
+        Binding("h,escape", "go_back", "Back to list", show=False),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("f", "toggle_filters", "Filters"),
+        Binding("F", "clear_filters", "Clear filters", show=False),
+        Binding("r", "refresh", "Refresh/retry"),
+        Binding("e", "export", "Export"),
+        Binding("i", "pick_inbox", "Inbox"),
+        Binding("x", "dismiss_error", "Dismiss error", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        profile_name: str = "demo",
+        inbox_id: str | None = None,
+        insecure: bool = False,
+        offline: bool = False,
+        store: Any = None,
+        settings: Any = None,
+        clock: Clock = utc_now,
+        tz: tzinfo | None = None,
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.profile_name = profile_name
+        self.inbox_id = inbox_id
+        self.insecure = insecure
+        self.offline = offline
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.tz = tz  # thread times; None = the local zone (tests and screenshots fix it)
+        self.filters = Filters()
+        self.inboxes: list[Inbox] = []
+        self._thread_pane_open = False  # narrow layout: which of list/thread is shown
+        self._thread_focus_pending = False
+
+    # ---------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        # Widgets are kept as attributes: messages can still arrive while the app shuts
+        # down, when a query would no longer find them.
+        label = f"{self.profile_name}: {self.backend.label}"
+        self.header = AppHeader(label, insecure=self.insecure, id="header")
+        self.banner = ErrorBanner(id="banner")
+        self.filter_pane = FilterPane(self.backend.server_filter_fields, id="filters")
+        self.conversation_list = ConversationList(clock=self.clock, id="list")
+        self.thread = ThreadView(id="thread", tz=self.tz)
+        self.search_input = Input(
+            placeholder="search text (enter applies, esc cancels)", id="search"
+        )
+        self.status = StatusLine(id="status")
+        yield self.header
+        yield self.banner
+        with Horizontal(id="body") as self.body:
+            yield self.filter_pane
+            yield self.conversation_list
+            yield self.thread
+        yield self.search_input
+        yield self.status
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.offline:
+            self.header.set_state(Connection.OFFLINE)
+        self._apply_layout()
+        self.reload()
+        self._load_inboxes()
+        self.set_interval(60, self.conversation_list.tick)
+
+    def on_ready(self) -> None:
+        if self.focused is None:
+            self.conversation_list.focus()
+
+    async def on_unmount(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.backend.aclose()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        width = self.size.width
+        body = self.body
+        body.set_class(width < NARROW_WIDTH, "-narrow")
+        body.set_class(width >= WIDE_WIDTH, "-wide")
+        body.set_class(self._thread_pane_open, "-show-thread")
+
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < NARROW_WIDTH
+
+    @property
+    def filters_open(self) -> bool:
+        return self.body.has_class("-filters-open")
+
+    # ---------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        """(Re)load the conversation list and the count for the current inbox and filters.
+        Exclusive workers: whatever was in flight for the old filters is cancelled."""
+        server = self.backend.server_filter_fields(self.filters)
+        local = self.filters.active_fields() - server
+        try:
+            pager = self.backend.conversations(self.filters, self.inbox_id)
+        except Exception as error:  # a backend may validate filters eagerly
+            self.show_error(error, self.reload, "list")
+            return
+        self.conversation_list.load(pager, self.filters.only(local))
+        self.status.set_filters(self.filters, local)
+        self.status.set_listed(0)
+        self._count()
+
+    @work(group="count", exclusive=True, exit_on_error=False)
+    async def _count(self) -> None:
+        self.status.set_count(None, counting=True)
+        try:
+            count = await self.backend.count(self.filters, self.inbox_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.info("count failed: %s", error_text(error))
+            self.status.set_count(None)
+            return
+        self.status.set_count(count)
+
+    @work(group="inboxes", exclusive=True, exit_on_error=False)
+    async def _load_inboxes(self) -> None:
+        try:
+            self.inboxes = await self.backend.inboxes()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, self._load_inboxes, "inboxes")
+            return
+        self._resolved("inboxes")
+        self.conversation_list.set_inbox_names({i.id: i.name for i in self.inboxes})
+        self._show_inbox_label()
+
+    def _show_inbox_label(self) -> None:
+        names = {inbox.id: inbox.name for inbox in self.inboxes}
+        if self.inbox_id:
+            self.header.set_inbox(names.get(self.inbox_id, f"inbox {self.inbox_id}"))
+        elif len(self.inboxes) == 1:
+            self.header.set_inbox(self.inboxes[0].name)
+        else:
+            self.header.set_inbox("All inboxes")
+
+    def open_conversation(self, conversation: Conversation) -> None:
+        highlight = None if self.filters.is_empty() else self.filters
+        try:
+            pager = self.backend.thread(conversation)
+        except Exception as error:
+            self.show_error(error, lambda: self.open_conversation(conversation), "thread")
+            return
+        self.thread.show(conversation, pager, highlight=highlight)
+        self._thread_pane_open = True
+        self._apply_layout()
+        self._focus_thread()
+
+    def _focus_thread(self) -> None:
+        # ThreadView.loading is its own "page in flight" flag, and Textual refuses focus to
+        # a widget whose ``loading`` is true: focus again once the first page is in.
+        self._thread_focus_pending = True
+        self.thread.focus()
+
+    # ---------------------------------------------------------------- errors
+
+    def show_error(
+        self, error: BaseException, retry: Callable[[], object] | None = None, source: str = ""
+    ) -> None:
+        """Banner + log; never a traceback on screen. A later success from the same
+        ``source`` ("list", "thread", ...) clears the banner."""
+        message = error_text(error)
+        if hasattr(error, "user_message"):
+            log.warning("%s", message)
+        else:
+            log.error("unexpected error: %s", message, exc_info=error)
+        self.banner.show_error(error, retry, source)
+        self.header.set_state(Connection.ERROR, type(error).__name__)
+
+    def _resolved(self, source: str) -> None:
+        if self.banner.showing and self.banner.source == source:
+            self.banner.dismiss()
+        if not self.offline and not self.banner.showing:
+            self.header.set_state(Connection.CONNECTED)
+
+    @on(ConversationList.LoadFailed)
+    def _on_list_failed(self, event: ConversationList.LoadFailed) -> None:
+        self.show_error(event.error, event.retry, "list")
+
+    @on(ThreadView.LoadFailed)
+    def _on_thread_failed(self, event: ThreadView.LoadFailed) -> None:
+        self.show_error(event.error, event.retry, "thread")
+
+    @on(ThreadView.OlderLoaded)
+    def _on_thread_loaded(self) -> None:
+        self._resolved("thread")
+        if self._thread_focus_pending:
+            self._thread_focus_pending = False
+            if self.focused is self.conversation_list or self.focused is None:
+                self.thread.focus()
+
+    @on(ConversationList.Loaded)
+    def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
+        self.status.set_listed(event.total)
+        self._resolved("list")
+
+    @on(ConversationList.Opened)
+    def _on_opened(self, event: ConversationList.Opened) -> None:
+        self.open_conversation(event.conversation)
+
+    @on(ThreadView.DetailRequested)
+    def _on_detail(self, event: ThreadView.DetailRequested) -> None:
+        try:
+            from inbox_tui.ui.detail_screen import DetailScreen
+        except ImportError:
+            self.notify("The detail view is not available yet", timeout=3)
+            return
+        self.push_screen(DetailScreen(event.message))
+
+    # ---------------------------------------------------------------- filters and search
+
+    @on(FilterPane.Applied)
+    def _on_filters(self, event: FilterPane.Applied) -> None:
+        self.apply_filters(event.filters)
+
+    @on(FilterPane.Closed)
+    def _on_filters_closed(self) -> None:
+        self._set_filters_open(False)
+
+    def apply_filters(self, filters: Filters) -> None:
+        if filters == self.filters:
+            return
+        self.filters = filters
+        self.reload()
+
+    def _set_filters_open(self, open_: bool) -> None:
+        body = self.body
+        body.set_class(open_, "-filters-open")
+        if open_:
+            self.filter_pane.query_one("#direction").focus()
+        else:
+            self._focus_main()
+
+    def _focus_main(self) -> None:
+        if self.narrow and self._thread_pane_open:
+            self.thread.focus()
+        else:
+            self.conversation_list.focus()
+
+    def action_toggle_filters(self) -> None:
+        self._set_filters_open(not self.filters_open)
+
+    def action_clear_filters(self) -> None:
+        self.filter_pane.set_filters(Filters())
+        self.apply_filters(Filters())
+        self.notify("Filters cleared", timeout=2)
+
+    def action_search(self) -> None:
+        """Text search (local or server, as the backend applies ``text``). Kept under this
+        action name so the cache's full-text search can take it over."""
+        search = self.search_input
+        search.value = self.filters.text or ""
+        search.add_class("-visible")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _on_search(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip() or None
+        self._close_search()
+        filters = self.filters.model_copy(update={"text": text})
+        self.filter_pane.set_filters(filters)
+        self.apply_filters(filters)
+
+    def _close_search(self) -> None:
+        self.search_input.remove_class("-visible")
+        self._focus_main()
+
+    # ---------------------------------------------------------------- actions
+
+    def action_go_back(self) -> None:
+        search = self.search_input
+        if search.has_class("-visible"):
+            self._close_search()
+            return
+        if self.filters_open and self.filter_pane.has_focus_within:
+            self._set_filters_open(False)
+            return
+        if self.banner.showing and self.focused is self.conversation_list:
+            self.banner.dismiss()
+            return
+        self._thread_pane_open = False
+        self._thread_focus_pending = False
+        self._apply_layout()
+        self.conversation_list.focus()
+
+    def _panes(self) -> list[Widget]:
+        panes: list[Widget] = []
+        if self.filters_open:
+            panes.append(self.filter_pane)
+        if not (self.narrow and self._thread_pane_open) and not (
+            self.filters_open and not self.body.has_class("-wide")
+        ):
+            panes.append(self.conversation_list)
+        if not self.narrow or self._thread_pane_open:
+            panes.append(self.thread)
+        return panes
+
+    def action_cycle_pane(self, step: int) -> None:
+        focused = self.focused
+        if focused is not None and self.filter_pane in focused.ancestors:
+            fields = [w for w in self.filter_pane.query("*") if w.focusable]
+            if fields and focused in fields:
+                index = fields.index(focused) + step
+                if 0 <= index < len(fields):
+                    fields[index].focus()
+                    return
+        panes = self._panes()
+        current = next(
+            (
+                n
+                for n, pane in enumerate(panes)
+                if focused is pane or pane in (focused.ancestors if focused else [])
+            ),
+            -1,
+        )
+        target = panes[(current + step) % len(panes)]
+        if target is self.filter_pane:
+            self.filter_pane.query_one("#direction").focus()
+        else:
+            target.focus()
+
+    def action_refresh(self) -> None:
+        retry = self.banner.retry
+        self.banner.dismiss()
+        if not self.offline:
+            self.header.set_state(Connection.RETRYING if retry else Connection.CONNECTING)
+        if retry is not None:
+            retry()
+            return
+        self.reload()
+        if self.thread.conversation is not None:
+            self.open_conversation(self.thread.conversation)
+            self.conversation_list.focus() if not self.narrow else None
+
+    def action_dismiss_error(self) -> None:
+        self.banner.dismiss()
+
+    def action_help(self) -> None:
+        sections = [
+            ("Everywhere", self.BINDINGS),
+            ("Conversation list", ConversationList.BINDINGS),
+            ("Thread", getattr(ThreadView, "BINDINGS", [])),
+            ("Filter pane", FilterPane.BINDINGS),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_pick_inbox(self) -> None:
+        if not self.inboxes:
+            self.notify("No inboxes loaded yet (press r to retry)", timeout=3)
+            return
+
+        def chosen(result: str | None) -> None:
+            if result is None:
+                return
+            self.inbox_id = None if result == ALL_INBOXES else result
+            self._show_inbox_label()
+            self.thread.clear()
+            self._thread_pane_open = False
+            self._apply_layout()
+            self.reload()
+
+        self.push_screen(InboxPicker(self.inboxes, self.inbox_id), chosen)
+
+    def action_export(self) -> None:
+        conversation = self.thread.conversation or self.conversation_list.highlighted
+        if conversation is None:
+            self.notify("Open a conversation to export it", timeout=3)
+            return
+        self._export(conversation)
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def _export(self, conversation: Conversation) -> None:
+        try:
+            from inbox_tui.ui.export_action import default_path, export_conversation
+        except ImportError:
+            self.notify("Export is not available in this build", timeout=3)
+            return
+        path = default_path(conversation, self.clock())
+        self.notify(f"Exporting to {path.name}…", timeout=2)
+        try:
+            count = await export_conversation(self.backend, conversation, path)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, lambda: self._export(conversation), "export")
+            return
+        self.notify(f"Exported {count} messages to {path}", timeout=5)

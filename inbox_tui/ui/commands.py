@@ -1,0 +1,39 @@
+"""Command palette provider (ctrl+p): the app's main actions by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from inbox_tui.ui.app import InboxApp
+
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Switch inbox", "Pick the inbox to show (or all inboxes)", "pick_inbox"),
+    ("Toggle filters", "Show or hide the filter pane", "toggle_filters"),
+    ("Clear filters", "Remove every filter", "clear_filters"),
+    ("Search", "Filter conversations by text", "search"),
+    ("Export conversation", "Write the open conversation to a file", "export"),
+    ("Refresh", "Reload conversations and the count (or retry after an error)", "refresh"),
+    ("Help", "Every key, generated from the bindings", "help"),
+    ("Quit", "Leave inbox-tui", "quit"),
+)
+
+
+class InboxCommands(Provider):
+    def _callback(self, action: str) -> Callable[[], object]:
+        app = cast("InboxApp", self.app)
+        return lambda: app.run_action(action)
+
+    async def discover(self) -> Hits:
+        for name, help_text, action in COMMANDS:
+            yield DiscoveryHit(name, self._callback(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, action in COMMANDS:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), self._callback(action), help=help_text)

@@ -1,0 +1,492 @@
+"""The conversation list: a virtualised Line-API ``ScrollView`` (cost grows with the screen,
+not with the number of conversations), loading more conversations lazily as the cursor or
+the scroll position nears the end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events, work
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from inbox_tui.core.backend import ConversationPager
+from inbox_tui.models import Conversation, Direction, Filters
+from inbox_tui.phone import pretty
+from inbox_tui.text import one_line, sanitize
+from inbox_tui.ui.local_filter import conversation_matches
+from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
+
+log = logging.getLogger(__name__)
+
+NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
+MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
+MARK_UNREAD, MARK_FLAGGED, MARK_FAILED = "●", "⚑", "✗"
+
+
+@dataclass(frozen=True)
+class _Styles:
+    base: Style
+    cursor: Style
+    name: Style
+    unread: Style
+    preview: Style
+    time: Style
+    failed: Style
+    flagged: Style
+    inbox: Style
+    status: Style
+
+
+class ConversationList(ScrollView, can_focus=True):
+    """Conversations, most recently active first. Posts :class:`Highlighted`,
+    :class:`Opened`, :class:`LoadFailed` and :class:`Loaded`."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("ctrl+d", "half_page(1)", "Half page down", show=False),
+        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("enter,l", "open", "Open"),
+        Binding("right_square_bracket", "next_failed", "Next failed", key_display="]"),
+        Binding("left_square_bracket", "previous_failed", "Prev failed", key_display="["),
+        Binding("u", "next_unread", "Next unread"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "conversation-list--cursor",
+        "conversation-list--name",
+        "conversation-list--unread",
+        "conversation-list--preview",
+        "conversation-list--time",
+        "conversation-list--failed",
+        "conversation-list--flagged",
+        "conversation-list--inbox",
+        "conversation-list--status",
+    }
+
+    DEFAULT_CSS = """
+    ConversationList { background: $surface; overflow-x: hidden; }
+    ConversationList > .conversation-list--cursor { background: $boost; }
+    ConversationList:focus > .conversation-list--cursor {
+        background: $accent 40%; text-style: bold;
+    }
+    ConversationList > .conversation-list--name { }
+    ConversationList > .conversation-list--unread { text-style: bold; }
+    ConversationList > .conversation-list--preview { color: $text-muted; }
+    ConversationList > .conversation-list--time { color: $text-muted; }
+    ConversationList > .conversation-list--failed { color: $error; text-style: bold; }
+    ConversationList > .conversation-list--flagged { color: $warning; }
+    ConversationList > .conversation-list--inbox { color: $secondary; }
+    ConversationList > .conversation-list--status { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+
+    class Highlighted(Message):
+        def __init__(self, conversation: Conversation) -> None:
+            self.conversation = conversation
+            super().__init__()
+
+    class Opened(Message):
+        def __init__(self, conversation: Conversation) -> None:
+            self.conversation = conversation
+            super().__init__()
+
+    class LoadFailed(Message):
+        """A page failed to load; ``retry`` asks for it again."""
+
+        def __init__(self, error: BaseException, retry: Callable[[], None]) -> None:
+            self.error = error
+            self.retry = retry
+            super().__init__()
+
+    class Loaded(Message):
+        """A page arrived. ``total`` is the number of conversations listed so far."""
+
+        def __init__(self, total: int, exhausted: bool) -> None:
+            self.total = total
+            self.exhausted = exhausted
+            super().__init__()
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = utc_now,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
+        self._rows: list[Conversation] = []
+        self._keys: set[str] = set()
+        self._pager: ConversationPager | None = None
+        self._local = Filters()
+        self._load_gen = 0
+        self._loading = False
+        self._failed = False
+        self._inbox_names: dict[str, str] = {}
+        self._show_inbox = False
+        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._styles: _Styles | None = None
+        self._render_gen = 0
+        self._now = clock()
+        self.render_count = 0  # render_line calls that missed the cache (tests, benches)
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        """The conversations listed so far (do not mutate)."""
+        return self._rows
+
+    @property
+    def exhausted(self) -> bool:
+        return self._pager is None or self._pager.exhausted
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading
+
+    @property
+    def highlighted(self) -> Conversation | None:
+        return self._rows[self.cursor] if 0 <= self.cursor < len(self._rows) else None
+
+    def set_inbox_names(self, names: dict[str, str]) -> None:
+        """Inbox id → name; the name is shown on each row when several inboxes are listed."""
+        self._inbox_names = dict(names)
+        self._show_inbox = len(names) > 1
+        self._invalidate()
+
+    def load(self, pager: ConversationPager, local: Filters | None = None) -> None:
+        """Replace the list with ``pager``'s conversations, applying ``local`` filters.
+        Cancels any load in flight."""
+        self._load_gen += 1
+        self._pager = pager
+        self._local = local or Filters()
+        self._rows = []
+        self._keys = set()
+        self._failed = False
+        self.set_reactive(ConversationList.cursor, 0)
+        self.scroll_to(y=0, animate=False)
+        self._update_virtual_size()
+        self._invalidate()
+        self._fetch(self._load_gen)
+
+    def load_more(self) -> None:
+        """Fetch the next page now (also the retry after a failure)."""
+        if self._pager is None or self._pager.exhausted or self._loading:
+            return
+        self._failed = False
+        self._fetch(self._load_gen)
+
+    def select(self, index: int) -> None:
+        if self._rows:
+            self.cursor = max(0, min(index, len(self._rows) - 1))
+
+    # ---------------------------------------------------------------- loading
+
+    @work(group="conversations", exclusive=True, exit_on_error=False)
+    async def _fetch(self, generation: int) -> None:
+        pager = self._pager
+        if pager is None:
+            return
+        self._loading = True
+        self._refresh_status_line()
+        try:
+            for _ in range(MAX_PAGES_PER_FETCH):
+                page = await pager.next_page()
+                if generation != self._load_gen:
+                    return
+                self._append(page)
+                if pager.exhausted or not self._wants_more():
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # any failure becomes a banner, never a crash
+            if generation == self._load_gen:
+                log.warning("loading conversations failed: %s", _describe(error))
+                self._failed = True
+                self.post_message(self.LoadFailed(error, self.load_more))
+            return
+        finally:
+            if generation == self._load_gen:
+                self._loading = False
+                self._refresh_status_line()
+        self.post_message(self.Loaded(len(self._rows), pager.exhausted))
+        # The user may have scrolled further while the page was on its way.
+        self.call_after_refresh(self._maybe_load_more)
+
+    def _append(self, page: list[Conversation]) -> None:
+        first = not self._rows
+        for conversation in page:
+            if conversation.key in self._keys or not conversation_matches(
+                conversation, self._local
+            ):
+                continue
+            self._keys.add(conversation.key)
+            self._rows.append(conversation)
+        self._update_virtual_size()
+        self.refresh()
+        if first and self._rows:
+            self.post_message(self.Highlighted(self._rows[0]))
+
+    def _wants_more(self) -> bool:
+        """True when fewer than two screens of rows lie below the cursor / scroll position."""
+        height = max(self.scrollable_content_region.height, 1)
+        visible_end = (int(self.scroll_y) + height) // self._row_height
+        needed = max(visible_end, self.cursor) + height // self._row_height + 1
+        return len(self._rows) < needed
+
+    def _maybe_load_more(self) -> None:
+        if not self._failed and self._wants_more():
+            self.load_more()
+
+    # ---------------------------------------------------------------- geometry
+
+    @property
+    def _row_height(self) -> int:
+        return 1 if self.size.width < NARROW_ROW_WIDTH else 2
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows) * self._row_height + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._invalidate()
+        self._scroll_cursor_visible()
+        self.call_after_refresh(self._maybe_load_more)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._maybe_load_more()
+
+    def _scroll_cursor_visible(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = self.cursor * self._row_height
+        bottom = top + self._row_height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif bottom > self.scroll_y + height:
+            self.scroll_to(y=bottom - height, animate=False)
+
+    # ---------------------------------------------------------------- cursor and keys
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_visible()
+        self.refresh()
+        if self.highlighted is not None:
+            self.post_message(self.Highlighted(self.highlighted))
+        self._maybe_load_more()
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self._rows) - 1
+
+    def action_half_page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // self._row_height // 2)
+        self.cursor += direction * rows
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // self._row_height - 1)
+        self.cursor += direction * rows
+
+    def action_open(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Opened(self.highlighted))
+
+    def action_next_failed(self) -> None:
+        self._jump(
+            lambda c: c.has_failed or _last_failed(c),
+            1,
+            "No more conversations with failed messages",
+        )
+
+    def action_previous_failed(self) -> None:
+        self._jump(
+            lambda c: c.has_failed or _last_failed(c),
+            -1,
+            "No earlier conversation with failed messages",
+        )
+
+    def action_next_unread(self) -> None:
+        self._jump(lambda c: c.unread, 1, "No more unread conversations")
+
+    def _jump(self, wanted: Callable[[Conversation], bool], step: int, none_left: str) -> None:
+        index = self.cursor + step
+        while 0 <= index < len(self._rows):
+            if wanted(self._rows[index]):
+                self.cursor = index
+                return
+            index += step
+        more = "" if step < 0 or self.exhausted else " (more load as you scroll)"
+        self.notify(none_left + more, timeout=3)
+
+    async def on_click(self, event: events.Click) -> None:
+        index = (event.y + int(self.scroll_y)) // self._row_height
+        if 0 <= index < len(self._rows):
+            if index == self.cursor and event.chain >= 2:
+                self.action_open()
+            self.cursor = index
+
+    # ---------------------------------------------------------------- rendering
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._render_gen += 1
+        self._cache.clear()
+        self.refresh()
+
+    def tick(self) -> None:
+        """Re-read the clock (relative times age); called by the app every minute."""
+        self._now = self._clock()
+        self._invalidate()
+
+    def _refresh_status_line(self) -> None:
+        self._update_virtual_size()
+        self.refresh()
+
+    def _get_styles(self) -> _Styles:
+        if self._styles is None:
+            get = self.get_component_rich_style
+            self._styles = _Styles(
+                base=self.rich_style,
+                cursor=get("conversation-list--cursor"),
+                name=get("conversation-list--name", partial=True),
+                unread=get("conversation-list--unread", partial=True),
+                preview=get("conversation-list--preview", partial=True),
+                time=get("conversation-list--time", partial=True),
+                failed=get("conversation-list--failed", partial=True),
+                flagged=get("conversation-list--flagged", partial=True),
+                inbox=get("conversation-list--inbox", partial=True),
+                status=get("conversation-list--status", partial=True),
+            )
+        return self._styles
+
+    def render_line(self, y: int) -> Strip:
+        line = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
+        row_height = self._row_height
+        index, part = divmod(line, row_height)
+        selected = index == self.cursor
+        key = (index, part, width, selected, self.has_focus, self._render_gen)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        self.render_count += 1
+        styles = self._get_styles()
+        if index < len(self._rows):
+            text = self._row_text(self._rows[index], part, row_height, width, styles)
+            base = styles.base + styles.cursor if selected else styles.base
+        elif index == len(self._rows) and part == 0:
+            text = Text(self._status_text(), style=styles.status)
+            base = styles.base
+        else:
+            text, base = Text(), styles.base
+        text.truncate(width, overflow="ellipsis")
+        # The base (background / cursor) goes under each part's own colours.
+        segments = list(text.render(self.app.console))
+        strip = Strip(Segment.apply_style(segments, base), text.cell_len)
+        strip = strip.crop_extend(0, width, base).simplify()
+        self._cache[key] = strip
+        return strip
+
+    def _status_text(self) -> str:
+        if self._loading:
+            return "  loading conversations…"
+        if self._failed:
+            return "  loading failed: press r to retry"
+        if not self._rows and self._pager is not None:
+            if self._local.is_empty():
+                return "  No conversations"
+            return "  No conversations match the filters"
+        return ""
+
+    def _row_text(
+        self, conversation: Conversation, part: int, row_height: int, width: int, s: _Styles
+    ) -> Text:
+        """Line ``part`` of a conversation's row: markers, contact, time / preview."""
+        if part == 1:
+            text = Text("   ")
+            text.append(self._preview(conversation), style=s.preview)
+            return text
+        markers = Text()
+        failed = conversation.has_failed or _last_failed(conversation)
+        markers.append(MARK_UNREAD if conversation.unread else " ", style=s.unread)
+        markers.append(MARK_FLAGGED if conversation.flagged else " ", style=s.flagged)
+        markers.append(MARK_FAILED if failed else " ", style=s.failed)
+        right = Text(" ")
+        if self._show_inbox and conversation.inbox_id:
+            inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
+            right.append(one_line(inbox, 16), style=s.inbox)
+            right.append(" ")
+        right.append(relative_time(conversation.last_at, self._now).rjust(6), style=s.time)
+        left = Text(" ").append_text(markers).append(" ")
+        left.append(_contact_label(conversation), style=s.unread if conversation.unread else s.name)
+        if row_height == 1:
+            left.append("  ")
+            left.append(self._preview(conversation), style=s.preview)
+        room = max(width - right.cell_len, 0)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        return left.append_text(right)
+
+    def _preview(self, conversation: Conversation) -> str:
+        message = conversation.last_message
+        if message is None:
+            return ""
+        prefix = "You: " if message.direction == Direction.OUTBOUND else ""
+        if message.is_note:
+            prefix = "Note: "
+        body = one_line(message.body, 300)
+        if not body and message.media_url:
+            body = "[media]"
+        return prefix + body
+
+
+def _contact_label(conversation: Conversation) -> str:
+    name = sanitize(conversation.name or "", keep_newlines=False).strip()
+    number = pretty(conversation.contact)
+    return f"{one_line(name, 40)} · {number}" if name else number
+
+
+def _last_failed(conversation: Conversation) -> bool:
+    return conversation.last_message is not None and conversation.last_message.is_failed
+
+
+def _describe(error: BaseException) -> str:
+    user_message = getattr(error, "user_message", None)
+    return user_message() if callable(user_message) else f"{type(error).__name__}"

@@ -1,0 +1,269 @@
+"""The filter pane: builds :class:`inbox_tui.models.Filters` from form fields.
+
+Fields are labelled ``(server)`` or ``(local)`` from what the backend says it applies, so
+nobody mistakes a client-side filter over loaded data for a server-side one. Changes are
+applied after a short debounce (or at once with enter / the Apply button); an invalid date
+shows an inline error and applies nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    SelectionList,
+    Static,
+)
+
+from inbox_tui.models import KNOWN_STATUSES, Direction, Filters
+
+DEBOUNCE_SECONDS = 0.4
+_DIRECTIONS: tuple[Direction | None, ...] = (None, Direction.INBOUND, Direction.OUTBOUND)
+# A filter with every field active: asking the backend which of them it applies tells us
+# which fields to label "(local)" before the user has typed anything.
+PROBE = Filters(
+    direction=Direction.INBOUND,
+    statuses=frozenset({"failed"}),
+    contact="+10000000000",
+    after=datetime(2000, 1, 1, tzinfo=UTC),
+    before=datetime(2100, 1, 1, tzinfo=UTC),
+    flagged_only=True,
+    text="x",
+)
+
+
+class FilterError(ValueError):
+    """A field holds something that cannot become a filter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def parse_when(value: str, field: str) -> datetime | None:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 date-time; empty means no bound."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise FilterError(
+            field, f"not a date: use YYYY-MM-DD or ISO 8601 ({value[:30]!r})"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class FilterPane(VerticalScroll, can_focus=False):
+    """Posts :class:`Applied` with new filters and :class:`Closed` on escape."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close filters"),
+        Binding("ctrl+l", "clear", "Clear all filters"),
+        Binding("ctrl+s", "apply", "Apply filters", show=False),
+    ]
+
+    class Applied(Message):
+        def __init__(self, filters: Filters) -> None:
+            self.filters = filters
+            super().__init__()
+
+    class Closed(Message):
+        pass
+
+    def __init__(
+        self,
+        server_fields: Callable[[Filters], frozenset[str]],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._server_fields = server_fields
+        self._applied = Filters()
+        self._debounce: Timer | None = None
+        self._quiet = False  # set while the form is filled programmatically
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Filters", style="bold"), classes="filter-title")
+        yield self._label("Direction", "direction")
+        with RadioSet(id="direction"):
+            yield RadioButton("any", value=True)
+            yield RadioButton("inbound")
+            yield RadioButton("outbound")
+        yield self._label("Status", "statuses")
+        yield SelectionList[str](*((s, s) for s in KNOWN_STATUSES), id="statuses")
+        yield self._label("Contact / number", "contact")
+        yield Input(placeholder="+14155550100 or name", id="contact")
+        yield self._label("After (date)", "after")
+        yield Input(placeholder="YYYY-MM-DD", id="after")
+        yield Label("", id="error-after", classes="filter-error")
+        yield self._label("Before (date)", "before")
+        yield Input(placeholder="YYYY-MM-DD", id="before")
+        yield Label("", id="error-before", classes="filter-error")
+        yield Checkbox("Flagged only", id="flagged_only")
+        yield Label("", id="tag-flagged_only", classes="filter-tag")
+        yield self._label("Text contains", "text")
+        yield Input(placeholder="words in the message", id="text")
+        with Horizontal(classes="filter-buttons"):
+            yield Button("Apply", id="apply", variant="primary")
+            yield Button("Clear", id="clear")
+        yield Static(
+            Text("enter applies · ctrl+l clears · esc closes", style="dim"), classes="filter-hint"
+        )
+
+    def _label(self, title: str, field: str) -> Horizontal:
+        return Horizontal(
+            Label(title, classes="filter-label"),
+            Label("", id=f"tag-{field}", classes="filter-tag"),
+            classes="filter-row",
+        )
+
+    def on_mount(self) -> None:
+        self.update_tags(PROBE)
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def applied(self) -> Filters:
+        return self._applied
+
+    def update_tags(self, filters: Filters) -> None:
+        """Label each field ``(server)`` / ``(local)`` for ``filters``' active fields."""
+        server = self._server_fields(filters)
+        for field in filters.active_fields():
+            tag = self.query_one(f"#tag-{field}", Label)
+            local = field not in server
+            tag.update(Text("(local)" if local else "(server)"))
+            tag.set_class(local, "-local")
+
+    def set_filters(self, filters: Filters) -> None:
+        """Fill the form from ``filters`` (e.g. after a search or clear) without re-posting."""
+        self._quiet = True
+        try:
+            buttons = list(self.query(RadioButton))
+            buttons[_DIRECTIONS.index(filters.direction)].value = True
+            statuses = self.query_one("#statuses", SelectionList)
+            statuses.deselect_all()
+            for status in filters.statuses:
+                if status in KNOWN_STATUSES:
+                    statuses.select(status)
+            self.query_one("#contact", Input).value = filters.contact or ""
+            self.query_one("#after", Input).value = _date_text(filters.after)
+            self.query_one("#before", Input).value = _date_text(filters.before)
+            self.query_one("#flagged_only", Checkbox).value = filters.flagged_only
+            self.query_one("#text", Input).value = filters.text or ""
+            self._show_error("after", "")
+            self._show_error("before", "")
+        finally:
+            self.call_after_refresh(self._unquiet)
+        self._applied = filters
+
+    def _unquiet(self) -> None:
+        self._quiet = False
+
+    def read(self) -> Filters:
+        """The filters the form describes; raises :class:`FilterError` on a bad field."""
+        radio = self.query_one("#direction", RadioSet)
+        index = radio.pressed_index if radio.pressed_index >= 0 else 0
+        after = parse_when(self.query_one("#after", Input).value, "after")
+        before = parse_when(self.query_one("#before", Input).value, "before")
+        if after and before and after >= before:
+            raise FilterError("before", "must be later than 'after'")
+        contact = self.query_one("#contact", Input).value.strip()
+        text = self.query_one("#text", Input).value.strip()
+        return Filters(
+            direction=_DIRECTIONS[index],
+            statuses=frozenset(self.query_one("#statuses", SelectionList).selected),
+            contact=contact or None,
+            after=after,
+            before=before,
+            flagged_only=self.query_one("#flagged_only", Checkbox).value,
+            text=text or None,
+        )
+
+    # ---------------------------------------------------------------- applying
+
+    def action_apply(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        try:
+            filters = self.read()
+        except FilterError as error:
+            self._show_error(error.field, str(error))
+            return
+        self._show_error("after", "")
+        self._show_error("before", "")
+        self.update_tags(filters)
+        if filters != self._applied:
+            self._applied = filters
+            self.post_message(self.Applied(filters))
+
+    def action_clear(self) -> None:
+        self.set_filters(Filters())
+        self._applied = Filters()
+        self.post_message(self.Applied(Filters()))
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
+
+    def _show_error(self, field: str, message: str) -> None:
+        for name in ("after", "before"):
+            if name == field:
+                label = self.query_one(f"#error-{name}", Label)
+                label.update(Text(message))
+                label.display = bool(message)
+                self.query_one(f"#{name}", Input).set_class(bool(message), "-invalid")
+
+    def _changed(self) -> None:
+        if self._quiet:
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.action_apply)
+
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    def _on_field_changed(self, event: Message) -> None:
+        event.stop()
+        self._changed()
+
+    @on(Input.Submitted)
+    def _on_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed, "#apply")
+    def _on_apply(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed, "#clear")
+    def _on_clear(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_clear()
+
+
+def _date_text(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.hour == value.minute == value.second == 0:
+        return value.date().isoformat()
+    return value.isoformat()

@@ -1,0 +1,80 @@
+"""The help screen, generated from the live bindings of the app and its widgets, so it can
+never drift from what the keys actually do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from inbox_tui.ui.local_filter import __doc__ as FILTER_SEMANTICS
+
+
+def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """``(keys, description)`` per action, keys of the same action joined with ``/``."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for binding in Binding.make_bindings(bindings):
+        if not binding.description or binding.system:
+            continue
+        key = (binding.action, binding.description)
+        rows.setdefault(key, [])
+        display = app.get_key_display(binding)
+        if display not in rows[key]:
+            rows[key].append(display)
+    return [("/".join(keys), description) for (_, description), keys in rows.items()]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Sections: ``[(title, bindings), ...]`` as given by the app."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close help"),
+        Binding("j,down", "scroll(1)", "Scroll", show=False),
+        Binding("k,up", "scroll(-1)", "Scroll", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, sections: list[tuple[str, Iterable[BindingType]]]) -> None:
+        super().__init__()
+        self._sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._render_help(), id="help-text")
+
+    def _render_help(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_row(Text("inbox-tui keys", style="bold underline"), Text("esc / q closes"))
+        for title, bindings in self._sections:
+            rows = binding_rows(self.app, bindings)
+            if not rows:
+                continue
+            table.add_row("", "")
+            table.add_row(Text(title, style="bold reverse"), "")
+            for keys, description in rows:
+                table.add_row(Text(keys), Text(description))
+        table.add_row("", "")
+        table.add_row(Text("Filters", style="bold reverse"), "")
+        table.add_row("", Text(" ".join((FILTER_SEMANTICS or "").split())))
+        return table
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-body", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

@@ -1,0 +1,134 @@
+"""Header (backend / inbox / connection state) and status line (matching-message count,
+which filters are local). Both render literal Text: labels can hold server-supplied names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rich.text import Text
+from textual.widgets import Static
+
+from inbox_tui.models import FILTER_FIELDS, Filters
+from inbox_tui.text import one_line
+
+
+class Connection(StrEnum):
+    CONNECTING = "connecting…"
+    CONNECTED = "connected"
+    RETRYING = "retrying…"
+    ERROR = "error"
+    OFFLINE = "offline"
+
+
+_STATE_MARK = {
+    Connection.CONNECTING: "◌",
+    Connection.CONNECTED: "●",
+    Connection.RETRYING: "◌",
+    Connection.ERROR: "✗",
+    Connection.OFFLINE: "○",
+}
+
+FIELD_LABELS = {
+    "direction": "direction",
+    "statuses": "status",
+    "contact": "contact",
+    "after": "after",
+    "before": "before",
+    "flagged_only": "flagged",
+    "text": "text",
+}
+
+
+class AppHeader(Static):
+    """``inbox-tui · <backend label> · inbox <name> · ● connected [· ⚠ INSECURE]``."""
+
+    def __init__(self, backend_label: str, *, insecure: bool = False, id: str | None = None):
+        super().__init__(id=id)
+        self.backend_label = backend_label
+        self.insecure = insecure
+        self.inbox = "All inboxes"
+        self.state = Connection.CONNECTING
+        self.detail = ""
+
+    def on_mount(self) -> None:
+        self._paint()
+
+    def set_inbox(self, inbox: str) -> None:
+        self.inbox = inbox
+        self._paint()
+
+    def set_state(self, state: Connection, detail: str = "") -> None:
+        self.state = state
+        self.detail = detail
+        self._paint()
+
+    def _paint(self) -> None:
+        text = Text("inbox-tui", style="bold")
+        text.append(" · ")
+        text.append(one_line(self.backend_label, 60))
+        text.append(" · ")
+        text.append(one_line(self.inbox, 40), style="bold")
+        text.append(" · ")
+        text.append(f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state))
+        if self.detail:
+            text.append(f" ({one_line(self.detail, 40)})", style="dim")
+        if self.insecure:
+            text.append("  ⚠ INSECURE (TLS verification off)", style="bold reverse")
+        self.update(text)
+
+
+def _state_style(state: Connection) -> str:
+    return {Connection.ERROR: "bold red", Connection.OFFLINE: "yellow"}.get(state, "")
+
+
+class StatusLine(Static):
+    """Matching-message count and the active filters, each tagged server/local."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.count: int | None = None
+        self.counting = False
+        self.filters = Filters()
+        self.local: frozenset[str] = frozenset()
+        self.listed = 0
+
+    def on_mount(self) -> None:
+        self._paint()
+
+    def set_filters(self, filters: Filters, local: frozenset[str]) -> None:
+        self.filters, self.local = filters, local
+        self._paint()
+
+    def set_count(self, count: int | None, *, counting: bool = False) -> None:
+        self.count, self.counting = count, counting
+        self._paint()
+
+    def set_listed(self, listed: int) -> None:
+        self.listed = listed
+        self._paint()
+
+    def render_text(self) -> Text:
+        text = Text()
+        if self.counting:
+            text.append("counting…")
+        elif self.count is not None:
+            approx = "≤ " if self.local else ""
+            text.append(f"{approx}{self.count:,} messages match", style="bold")
+        else:
+            text.append("count unavailable")
+        text.append(f" · {self.listed:,} conversations listed")
+        active = [f for f in FILTER_FIELDS if f in self.filters.active_fields()]
+        if active:
+            text.append(" · filters: ")
+            for n, field in enumerate(active):
+                if n:
+                    text.append(", ")
+                text.append(FIELD_LABELS[field])
+                if field in self.local:
+                    text.append(" (local)", style="italic")
+        else:
+            text.append(" · no filters")
+        return text
+
+    def _paint(self) -> None:
+        self.update(self.render_text())
