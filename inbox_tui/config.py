@@ -48,6 +48,8 @@ class Profile(BaseModel):
     secret_key: str | None = Field(default=None, repr=False)
     secret_command: str | None = None
     command_timeout: float = Field(default=10.0, gt=0, le=600)
+    timeout: float | None = Field(default=None, gt=0, le=600)  # per-request read timeout
+    max_retries: int | None = Field(default=None, ge=0, le=20)
     page_size: int | None = Field(default=None, ge=1, le=100)
     poll_seconds: float = Field(default=15.0, ge=1, le=86_400)
     theme: str | None = None

@@ -1,0 +1,302 @@
+"""What each ``inbox-tui`` command does (the parser and exit statuses are in ``cli.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from inbox_tui import paths, secrets
+from inbox_tui.cli_target import Target, load, resolve_target, warn
+from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
+from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: open_app,
+        "export": export,
+        "demo-server": demo_server,
+        "config": config,
+        "cache": cache,
+    }
+    return handlers[args.command](args)
+
+
+def _with_backend(target: Target, job: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``job(backend)`` on a fresh event loop and close the backend afterwards."""
+
+    async def runner() -> T:
+        backend = target.backend()
+        try:
+            return await job(backend)
+        finally:
+            with contextlib.suppress(Exception):
+                await backend.aclose()
+
+    return asyncio.run(runner())
+
+
+# --- the TUI --------------------------------------------------------------------------------
+
+
+def open_app(args: argparse.Namespace) -> int:
+    with contextlib.ExitStack() as stack:
+        target = resolve_target(args, stack, offline=args.offline)
+        backend = target.backend()
+        from inbox_tui.ui.app import InboxApp  # Textual costs time: only now
+
+        log.info("opening %s (%s)", target.name, getattr(backend, "label", target.profile.url))
+        app = InboxApp(
+            backend,
+            profile_name=target.name,
+            inbox_id=target.profile.inbox,
+            insecure=target.insecure_transport,
+            offline=args.offline,
+            settings=target.profile,
+        )
+        app.run()
+        status = getattr(app, "return_code", None)
+    return int(status or 0)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def export(args: argparse.Namespace) -> int:
+    from inbox_tui import export as exporter
+
+    fmt = args.format or _format_from_suffix(args.output) or "jsonl"
+    filters = exporter.build_filters(
+        direction=args.direction, statuses=args.status, since=args.since, until=args.until
+    )
+    output = Path(args.output) if args.output else None
+    progress = _progress_printer(args.contact) if _stderr_is_tty() else None
+
+    async def job(backend: Any) -> tuple[Any, list[Any]]:
+        conversation, pager, first, note = await exporter.locate(
+            backend, args.contact, args.inbox or target.profile.inbox, filters
+        )
+        if note:
+            print(f"inbox-tui: {note}", file=sys.stderr)
+        messages = await exporter.collect(pager, first, filters, progress)
+        return conversation, messages
+
+    with contextlib.ExitStack() as stack:
+        target = resolve_target(args, stack)
+        conversation, messages = _with_backend(target, job)
+    if progress:
+        sys.stderr.write("\n")
+    try:
+        exporter.write_export(messages, conversation, fmt, sys.stdout, output)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) closed the pipe: it got what it wanted.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(  # noqa: SIM115 - swallow the final flush at exit
+                "/dev/null", "w"
+            )
+        return 0
+    log.info("exported %d messages of %s as %s", len(messages), conversation.key, fmt)
+    if output is not None:
+        print(f"inbox-tui: wrote {len(messages)} messages to {output}", file=sys.stderr)
+    return 0
+
+
+def _format_from_suffix(output: str | None) -> str | None:
+    if not output:
+        return None
+    suffix = Path(output).suffix.lower().lstrip(".")
+    return {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "md": "md", "markdown": "md"}.get(
+        suffix
+    )
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def _progress_printer(contact: str) -> Callable[[int], None]:
+    def show(count: int) -> None:
+        sys.stderr.write(f"\rexporting {contact}: {count} messages fetched")
+        sys.stderr.flush()
+
+    return show
+
+
+# --- demo server ----------------------------------------------------------------------------
+
+
+def demo_server(args: argparse.Namespace) -> int:
+    from inbox_tui.connect import is_loopback
+
+    if not is_loopback(args.host):
+        warn(f"demo server listening on {args.host}: reachable from other machines")
+    if not 0 <= args.fault_rate <= 1:
+        raise ConfigError("--fault-rate must be between 0 and 1")
+    if args.latency < 0:
+        raise ConfigError("--latency must not be negative")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise ConfigError("--port must be between 0 and 65535")
+    from inbox_tui.demo.server import serve
+
+    kwargs: dict[str, Any] = {"latency": args.latency, "fault_rate": args.fault_rate}
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    if args.port is not None:
+        kwargs["port"] = args.port
+    try:
+        return int(serve(args.host, out=sys.stdout, **kwargs) or 0)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}" if args.port is not None else args.host
+        raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+# --- config ---------------------------------------------------------------------------------
+
+
+def config(args: argparse.Namespace) -> int:
+    if args.action == "path":
+        print(paths.config_file())
+        return 0
+    if args.action == "show":
+        return _config_show(args)
+    return _config_check(args)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _profile_lines(profile: Profile) -> list[str]:
+    lines: list[str] = []
+    data = profile.model_dump(exclude_none=True, exclude_defaults=False)
+    for key, value in data.items():
+        if key in SECRET_FIELDS:
+            lines.append(f"{key} = {secrets.mask(value)}")
+        elif key == "keys" and not value:
+            continue
+        else:
+            shown = _toml_value(value)
+            lines.append(f"{key} = {secrets.redact(shown) if key in COMMAND_FIELDS else shown}")
+    if profile.base_url is None:
+        lines.append(f"# base_url defaults to {profile.url}")
+    return lines
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    path = paths.config_file()
+    config = load(args, missing_ok=True)
+    out: list[str] = [f"# {path}" + ("" if path.exists() else " (does not exist)")]
+    if config.default_profile:
+        out.append(f'default_profile = "{config.default_profile}"')
+    names = [args.profile] if args.profile else list(config.profiles)
+    if args.profile:
+        config.profile(args.profile)  # a clear error for an unknown name
+    for name in names:
+        out.append("")
+        out.append(f"[profiles.{name}]")
+        out.extend(_profile_lines(config.profiles[name]))
+    env_lines = []
+    for var in (ENV_TOKEN, ENV_SECRET_ID, ENV_SECRET_KEY):
+        value = os.environ.get(var)
+        if value:
+            shown = value if var == ENV_SECRET_ID else secrets.mask(value)
+            env_lines.append(f"# {var} is set: {shown} (overrides the profiles' secrets)")
+    if env_lines:
+        out.append("")
+        out.extend(env_lines)
+    print("\n".join(out))
+    return 0
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    try:
+        with contextlib.ExitStack() as stack:
+            target = resolve_target(args, stack)
+            return _check_target(target)
+    except ConfigError as exc:
+        problems = getattr(exc, "problems", None)
+        if problems and len(problems) > 1:
+            for problem in problems[1:]:
+                print(f"inbox-tui: also: {secrets.redact(problem)}", file=sys.stderr)
+        raise
+
+
+def _check_target(target: Target) -> int:
+    profile = target.profile
+    print(f"profile {target.name}: {profile.backend} at {profile.url}")
+    print(f"credentials: {target.credentials.describe()}")
+
+    async def job(backend: Any) -> list[str]:
+        report: list[str] = []
+        started = time.perf_counter()
+        inboxes = await backend.inboxes()
+        took = time.perf_counter() - started
+        names = ", ".join(f"{inbox.name} ({inbox.id})" for inbox in inboxes[:10])
+        more = f", +{len(inboxes) - 10} more" if len(inboxes) > 10 else ""
+        report.append(f"inboxes: {len(inboxes)} visible: {names}{more}  [{_ms(took)}]")
+        inbox_id = profile.inbox or (inboxes[0].id if inboxes else None)
+        started = time.perf_counter()
+        latest = await backend.latest(inbox_id)
+        took = time.perf_counter() - started
+        newest = max((m.created_at for m in latest), default=None)
+        when = f", newest {newest:%Y-%m-%d %H:%M} UTC" if newest else ""
+        where = f" (inbox {inbox_id})" if inbox_id and profile.backend == "heymarket" else ""
+        report.append(f"latest messages{where}: {len(latest)} on one page{when}  [{_ms(took)}]")
+        return report
+
+    for line in _with_backend(target, job):
+        print(line)
+    print("OK")
+    return 0
+
+
+# --- cache ----------------------------------------------------------------------------------
+
+
+def cache(args: argparse.Namespace) -> int:
+    from inbox_tui.store import commands
+
+    name = _profile_name(args)
+    if args.action == "path":
+        print(commands.cache_path(name))
+    elif args.action == "stats":
+        for key, value in commands.cache_stats(name).items():
+            print(f"{key}: {value}")
+    else:
+        commands.cache_clear(name)
+        print(f"cleared the cache of profile {name}")
+    return 0
+
+
+def _profile_name(args: argparse.Namespace) -> str:
+    if getattr(args, "demo", False):
+        return "demo"
+    if getattr(args, "backend", None) and not args.profile:
+        return "command-line"
+    config = load(args, missing_ok=True)
+    return config.profile(args.profile)[0]

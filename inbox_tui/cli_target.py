@@ -1,0 +1,120 @@
+"""Which account a command talks to: ``--demo``, explicit ``--backend/--base-url/...``
+flags, ``--profile NAME`` or the config's default profile."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from inbox_tui import secrets
+from inbox_tui.config import Config, ConfigError, Profile, load_config
+from inbox_tui.connect import build_backend, check_transport, demo_profile
+from inbox_tui.credentials import CredentialError, Credentials, resolve
+
+if TYPE_CHECKING:
+    from inbox_tui.core.backend import Backend
+
+log = logging.getLogger(__name__)
+COMMAND_LINE = "command-line"
+_warned: set[str] = set()
+
+
+@dataclass
+class Target:
+    name: str
+    profile: Profile
+    credentials: Credentials
+    insecure_transport: bool = False  # plain http to a non-loopback host, allowed by flag
+    config: Config | None = None
+    server: Any = field(default=None, repr=False)
+
+    def backend(self) -> Backend:
+        return build_backend(self.profile, self.credentials, insecure=self.insecure_transport)
+
+
+def warn(message: str) -> None:
+    """Print a warning on stderr once per process."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"inbox-tui: warning: {secrets.redact(message)}", file=sys.stderr)
+        log.warning("%s", message)
+
+
+def load(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
+    config = load_config(missing_ok=missing_ok)
+    for message in config.warnings:
+        warn(message)
+    return config
+
+
+def _explicit(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name, None) for name in ("backend", "base_url", "workspace"))
+
+
+def resolve_target(
+    args: argparse.Namespace, stack: contextlib.ExitStack, *, offline: bool = False
+) -> Target:
+    """Resolve the account; with ``--demo`` a :class:`DemoServer` is started on ``stack``."""
+    insecure = bool(getattr(args, "insecure", False))
+    if getattr(args, "demo", False):
+        if getattr(args, "profile", None) or getattr(args, "base_url", None):
+            raise ConfigError("--demo cannot be combined with --profile or --base-url")
+        from inbox_tui.demo.server import DemoServer
+
+        server = stack.enter_context(DemoServer())
+        profile, credentials = demo_profile(server, args.backend or "heymarket")
+        for value in (credentials.token, credentials.secret_key):
+            secrets.register(value)
+        if args.inbox:
+            profile = profile.model_copy(update={"inbox": args.inbox})
+        return Target("demo", profile, credentials, server=server)
+
+    config: Config | None = None
+    if _explicit(args):
+        base: dict[str, Any] = {}
+        name = COMMAND_LINE
+        if args.profile:
+            config = load(args)
+            name, chosen = config.profile(args.profile)
+            base = chosen.model_dump(exclude_none=True)
+        if args.backend and args.backend != base.get("backend", args.backend):
+            base = {k: v for k, v in base.items() if k not in ("inbox", "workspace")}
+        overrides = {
+            "backend": args.backend,
+            "base_url": args.base_url,
+            "inbox": args.inbox,
+            "workspace": args.workspace,
+        }
+        base.update({k: v for k, v in overrides.items() if v})
+        try:
+            profile = Profile.model_validate(base)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else ""
+            raise ConfigError(f"command line: {flag + ': ' if flag else ''}{message}") from None
+    else:
+        config = load(args)
+        name, profile = config.profile(args.profile)
+        updates = {k: v for k, v in (("inbox", args.inbox), ("workspace", args.workspace)) if v}
+        if updates:
+            profile = profile.model_copy(update=updates)
+
+    insecure_transport = check_transport(profile.url, insecure=insecure)
+    if insecure_transport:
+        warn(f"--insecure: talking plain http to {profile.url}; credentials are not encrypted")
+    try:
+        credentials = resolve(name, profile)
+    except CredentialError:
+        if not offline:
+            raise
+        # --offline reads the cache only: no request is sent, so no secret is needed.
+        log.info("offline without credentials for profile %s", name)
+        credentials = Credentials("token", "offline placeholder", token="offline")
+    return Target(name, profile, credentials, insecure_transport, config)
