@@ -429,3 +429,28 @@ async def _until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-un
 def test_helpers_time_base() -> None:
     assert msg(1, 1).created_at - msg(1, 0).created_at == timedelta(minutes=1)
     assert msg(1, 0).created_at == T0
+
+
+async def test_pager_adapters_serve_widgets_from_the_cache(store: Store) -> None:
+    from inbox_tui.core.sync import CacheConversationPager, CacheMessagePager
+
+    server = [msg(c, n, seconds=c * 1000 + n) for c in range(7) for n in range(12)]
+    backend = MemoryBackend(server, page_size=5)
+    convs = CachedConversations(store, backend, page_size=3)
+    pager = CacheConversationPager(convs)
+    listed: list[Conversation] = []
+    while not pager.exhausted:
+        listed += await pager.next_page()
+    assert [c.key for c in listed] == [contact_of(c) for c in range(6, -1, -1)]
+
+    thread = CachedThread(store, backend, conv_of(server[0]), page_size=4)
+    await thread.revalidate()
+    shown = await thread.cached()
+    mp = CacheMessagePager(thread, start=shown.cursor, top=Cursor.of(shown.messages[-1]))
+    got = list(shown.messages)
+    while not mp.exhausted:
+        got = (await mp.older()) + got
+    assert ids(got) == [f"c0-m{n}" for n in range(12)]
+    backend.add(msg(0, 50), msg(0, 51))
+    assert ids(await mp.newer()) == ["c0-m50", "c0-m51"]
+    assert await mp.newer() == []

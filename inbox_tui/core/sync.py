@@ -385,3 +385,76 @@ async def _get_many(store: Store, keys: Iterable[str]) -> list[Conversation]:
         if conv is not None:
             out.append(conv)
     return out
+
+
+class CacheMessagePager:
+    """A :class:`MessagePager` over a :class:`CachedThread`, for widgets that take a pager
+    (``ThreadView.show(conv, pager, initial=page.messages)``).
+
+    ``older()`` continues above ``start`` (pass ``ThreadPage.cursor`` of what is already
+    shown) through the cache first, then the server; ``newer()`` revalidates and returns
+    the messages newer than anything returned or shown so far. Status changes of messages
+    already shown come from :meth:`CachedThread.revalidate` (``Changes.updated``).
+    """
+
+    def __init__(
+        self, thread: CachedThread, *, start: Cursor | None = None, top: Cursor | None = None
+    ) -> None:
+        self.thread = thread
+        self._before = start
+        self._top = top
+        self._exhausted = False
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    @property
+    def requests(self) -> int:
+        return self.thread.requests
+
+    async def older(self) -> list[Message]:
+        page = await self.thread.older(self._before)
+        if page.messages:
+            self._before = page.cursor
+            newest = Cursor.of(page.messages[-1])
+            self._top = newest if self._top is None else max(self._top, newest)
+        if page.complete or not page.messages:
+            self._exhausted = True
+        return page.messages
+
+    async def newer(self) -> list[Message]:
+        await self.thread.revalidate()
+        if self._top is None:
+            return await self.older()
+        rows = await self.thread.store.thread_after(self.thread.key, after=self._top, limit=10_000)
+        if rows:
+            self._top = Cursor.of(rows[-1])
+        return rows
+
+
+class CacheConversationPager:
+    """A :class:`ConversationPager` over the cached list (``ConversationList.load(pager)``):
+    pages come from SQLite; past the cached end (online) the server is walked further."""
+
+    def __init__(self, conversations: CachedConversations, *, page_size: int | None = None) -> None:
+        self.conversations = conversations
+        self.page_size = page_size or conversations.page_size
+        self._last: Conversation | None = None
+        self._exhausted = False
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    async def next_page(self) -> list[Conversation]:
+        convs = self.conversations
+        page = await convs.cached(after=self._last, limit=self.page_size)
+        while len(page) < self.page_size and not convs.exhausted:
+            await convs.more()
+            page = await convs.cached(after=self._last, limit=self.page_size)
+        if len(page) < self.page_size:
+            self._exhausted = True
+        if page:
+            self._last = page[-1]
+        return page

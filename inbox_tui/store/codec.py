@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from inbox_tui.models import Conversation, Message, as_utc
@@ -32,6 +33,7 @@ def from_us(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
+@lru_cache(maxsize=65536)
 def numbers_text(contact: str | None) -> str:
     """Searchable forms of a number: full digits, national (for +1), last 7, last 4."""
     digits = "".join(ch for ch in contact or "" if ch.isdigit())
