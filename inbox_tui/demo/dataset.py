@@ -371,6 +371,8 @@ class _Gen:
                 t -= rng.randrange(20_000, 1_200_000)
             else:
                 t -= rng.randrange(7_200_000, 10 * DAY_MS)
+            if t < self.now_ms - 365 * DAY_MS:  # the history spans a year
+                break
 
     def big_thread(self, conv: DemoConversation, n: int, last_ms: int) -> list[DemoMessage]:
         """``n`` messages over ~360 days, with bursts of 10-40 messages in one second.

@@ -134,7 +134,9 @@ class DemoServer:
         context = DemoContext(self.dataset, self.credentials, self._end_inclusive)
         app = DemoApp(context, faults=self._initial_faults, latency=self._latency)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say so,
+        # and without it every keep-alive response waits ~40 ms for a delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
@@ -245,13 +247,14 @@ def serve(
     latency: float = 0.0,
     fault_rate: float = 0.0,
     out: TextIO = sys.stdout,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Serve in the foreground until Ctrl-C (or SIGTERM); returns the exit code 0."""
+    """Serve in the foreground until Ctrl-C, SIGTERM or ``stop`` is set; returns 0."""
     import signal
 
     faults = FaultConfig(rate=fault_rate) if fault_rate else None
     server = DemoServer(seed=seed, faults=faults, latency=latency, host=host, port=port)
-    stop = threading.Event()
+    stop = stop or threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

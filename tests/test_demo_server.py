@@ -1,0 +1,158 @@
+"""DemoServer lifecycle, startup cost, and the foreground ``serve()`` entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from inbox_tui.demo.dataset import build_dataset
+from inbox_tui.demo.server import DemoServer, banner, serve
+
+SMALL = build_dataset(2, conversations=8, big_threads=(80,), now=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_start_stop_and_restart() -> None:
+    srv = DemoServer(dataset=SMALL)
+    with pytest.raises(RuntimeError):
+        _ = srv.base_url
+    srv.start()
+    url = srv.base_url
+    assert url.startswith("http://127.0.0.1:") and srv.port > 0
+    assert httpx.get(url + "/").status_code == 200
+    srv.start()  # idempotent
+    srv.stop()
+    srv.stop()  # idempotent
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/", timeout=1)
+    with srv:  # a stopped server starts again (same port)
+        assert httpx.get(srv.base_url + "/").status_code == 200
+
+
+def test_two_servers_get_distinct_free_ports() -> None:
+    with DemoServer(dataset=SMALL) as a, DemoServer(dataset=SMALL) as b:
+        assert a.port != b.port
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            DemoServer(dataset=SMALL, port=taken.getsockname()[1]).start()
+
+
+async def test_works_from_inside_a_running_event_loop() -> None:
+    with DemoServer(dataset=SMALL) as srv:
+        async with httpx.AsyncClient(base_url=srv.base_url) as client:
+            headers = {"Authorization": f"Bearer {srv.heymarket_token}"}
+            results = await asyncio.gather(
+                *(client.get("/v1/inboxes", headers=headers) for _ in range(20))
+            )
+    assert all(r.status_code == 200 for r in results)
+    assert len({r.headers["x-request-id"] for r in results}) == 20
+
+
+def test_startup_is_fast() -> None:
+    """``inbox-tui --demo`` budgets 0.4 s to first paint: dataset + server must be cheap."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        srv = DemoServer().start()
+        timings.append(time.perf_counter() - started)
+        srv.stop()
+    assert min(timings) < 0.25, f"DemoServer().start() took {min(timings) * 1000:.0f} ms"
+
+
+def test_session_fixture_serves_the_5000_thread_losslessly(demo_server: DemoServer) -> None:
+    """Scrolling back with ``timestamp = oldest_seen + 1`` and de-duplicating by id reaches
+    every message of the 5000-message thread despite same-second bursts."""
+    conv = demo_server.dataset.biggest_threads(1)[0]
+    assert conv.message_count == 5000
+    headers = {"Authorization": f"Bearer {demo_server.heymarket_token}"}
+    seen: dict[int, str] = {}
+    params: dict[str, object] = {"phoneNumber": conv.contact, "inboxID": conv.inbox_id}
+    with httpx.Client(base_url=demo_server.base_url, headers=headers) as client:
+        for _ in range(400):
+            page = client.get("/v1/messages", params=params).json()
+            new = [m for m in page if m["id"] not in seen]
+            seen.update((m["id"], m["date"]) for m in page)
+            if not new:
+                break
+            oldest = min(datetime.fromisoformat(d) for d in seen.values())
+            params["timestamp"] = int(oldest.timestamp()) + 1
+    assert len(seen) == 5000
+
+
+def test_banner_lists_credentials_and_curl_examples() -> None:
+    with DemoServer(dataset=SMALL) as srv:
+        text = banner(srv)
+    assert srv.heymarket_token in text and srv.workspace_token in text
+    assert srv.workspace_id in text and srv.heymarket_secret_id in text
+    assert text.count("curl ") == 3 and "/v1/messages?" in text and "/api/ui/workspaces/" in text
+
+
+@pytest.mark.slow
+def test_serve_runs_in_the_foreground_until_interrupted() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = f"from inbox_tui.demo.server import serve; raise SystemExit(serve(port={port}))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/v1/inboxes",
+            headers={"Authorization": "Bearer demo-heymarket-key"},
+        )
+        assert r.status_code == 200
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        out = proc.stdout.read()  # not communicate(): it would skip what readline buffered
+        err = proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "curl" in first + out and "demo server stopped" in out
+
+
+def test_serve_prints_to_the_given_stream() -> None:
+    """serve() with a stop requested at once: prints the banner, stops, returns 0."""
+    stop = threading.Event()
+    stop.set()
+    out = io.StringIO()
+    assert serve(port=0, seed=2, out=out, stop=stop) == 0
+    text = out.getvalue()
+    assert "curl" in text and text.rstrip().endswith("demo server stopped")
+
+
+def test_keep_alive_requests_are_not_delayed() -> None:
+    """Regression: without TCP_NODELAY each keep-alive response waited ~40 ms (delayed ACK)."""
+    with DemoServer(dataset=SMALL) as srv, httpx.Client(base_url=srv.base_url) as client:
+        client.get("/")
+        timings = []
+        for _ in range(10):
+            started = time.perf_counter()
+            client.get("/")
+            timings.append(time.perf_counter() - started)
+    assert sorted(timings)[5] < 0.02
