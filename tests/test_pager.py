@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from inbox_tui.api.parse import parse_time, rfc3339
@@ -264,19 +264,43 @@ def test_before_after_bounds_are_applied_exactly(
     assert walk(pager) == expected(want)
 
 
+STYLES = ["heymarket-thread", "heymarket-all", "workspace-strict", "workspace-inclusive"]
+
+
+def make(style: str, messages: list[Message], rank: dict[str, int], size: int, **kw: object):
+    """A fake server of ``style`` and a pager configured the way its backend does."""
+    if style == "heymarket-thread":
+        server: FakeServer = HeymarketThreadServer(messages, rank, size)
+        return server, TimelinePager(server.fetch, page_size=size, **kw)  # type: ignore[arg-type]
+    if style == "heymarket-all":
+        server = HeymarketAllServer(messages, rank, size)
+        return server, TimelinePager(server.fetch, page_size=size, subsecond=True, **kw)  # type: ignore[arg-type]
+    server = WorkspaceServer(messages, rank, size, inclusive=style.endswith("inclusive"))
+    return server, TimelinePager(server.fetch, page_size=size, paged=True, **kw)  # type: ignore[arg-type]
+
+
 @examples
 @given(
-    data=datasets(subsecond=False),
+    data=datasets(subsecond=True),
     page_size=st.integers(1, 9),
-    inclusive=st.booleans(),
+    style=st.sampled_from(STYLES),
     batches=st.integers(1, 6),
 )
 def test_resume_from_cached_state_returns_exactly_the_rest(
-    data: tuple[list[Message], dict[str, int]], page_size: int, inclusive: bool, batches: int
+    data: tuple[list[Message], dict[str, int]], page_size: int, style: str, batches: int
 ) -> None:
     messages, rank = data
-    server = WorkspaceServer(messages, rank, page_size, inclusive=inclusive)
-    first = TimelinePager(server.fetch, page_size=page_size, paged=True)
+    if style.startswith("workspace"):  # second resolution
+        messages = [m.model_copy(update={"created_at": m.created_at.replace(microsecond=0)})
+                    for m in messages]  # fmt: skip
+    burst = max_per_key(
+        messages,
+        (lambda m: m.created_at)
+        if style == "heymarket-all"
+        else lambda m: m.created_at.replace(microsecond=0),
+    )
+    assume(style.startswith("workspace") or burst < page_size)  # else gaps are expected
+    _, first = make(style, messages, rank, page_size)
 
     async def some() -> list[Message]:
         got: list[Message] = []
@@ -289,16 +313,18 @@ def test_resume_from_cached_state_returns_exactly_the_rest(
     cached = asyncio.run(some())
     if not cached:
         return
-    resumed = TimelinePager(
-        server.fetch,
-        page_size=page_size,
-        paged=True,
+    _, resumed = make(
+        style,
+        messages,
+        rank,
+        page_size,
         start_before=min(m.created_at for m in cached),
         known_ids={m.id for m in cached},
     )
     rest = walk(resumed)
     assert expected(rest + cached) == expected(messages)
     assert not {m.id for m in rest} & {m.id for m in cached}
+    assert resumed.complete
 
 
 # -- newer() --------------------------------------------------------------------------------
