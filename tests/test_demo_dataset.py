@@ -148,3 +148,20 @@ def _timed(fn) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
+
+
+def test_add_message_invalidates_every_derived_index() -> None:
+    from functools import cached_property
+
+    from inbox_tui.demo.dataset import _DERIVED, Dataset
+
+    cached = {name for name, value in vars(Dataset).items() if isinstance(value, cached_property)}
+    assert cached == set(_DERIVED)
+    ds = build_dataset(9, conversations=5, big_threads=(), now=NOW)
+    conv = ds.conversations[-1]
+    old = ds.thread(conv.inbox_id, conv.contact)
+    m = ds.add_message(conv.inbox_id, conv.contact, "late", created_ms=0)
+    assert m.created_ms > ds.messages[1].created_ms  # raised to be the newest
+    assert ds.messages[0] is m and ds.thread(conv.inbox_id, conv.contact) == [*old, m]
+    assert ds.conversations[0] is conv and conv.message_count == len(old) + 1
+    assert ds.workspace_messages[-1] is m and ds.workspace_by_number[conv.contact_e164][-1] is m

@@ -156,3 +156,51 @@ def test_keep_alive_requests_are_not_delayed() -> None:
             client.get("/")
             timings.append(time.perf_counter() - started)
     assert sorted(timings)[5] < 0.02
+
+
+def test_new_messages_arrive_while_running() -> None:
+    dataset = build_dataset(
+        4, conversations=6, big_threads=(), now=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    with DemoServer(dataset=dataset) as srv:
+        hm = httpx.Client(
+            base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.heymarket_token}"}
+        )
+        ws = httpx.Client(
+            base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.workspace_token}"}
+        )
+        before = int(hm.post("/v1/messages/all/count").json())
+        conv = dataset.conversations[-1]  # the least recently active one
+        added = srv.add_message(conv.inbox_id, conv.contact, "just now 👋")
+        reply = srv.add_message(conv.inbox_id, conv.contact, "on it", direction="outbound")
+        fresh = srv.add_message(413, "+15035550000", "hello, new here", name="New Person")
+        assert added.id < reply.id < fresh.id
+        assert int(hm.post("/v1/messages/all/count").json()) == before + 3
+        newest = hm.post("/v1/messages/all", json={"created_at": "2100-01-01T00:00:00Z"}).json()
+        assert [m["id"] for m in newest[:3]] == [fresh.id, reply.id, added.id]
+        assert newest[2]["conversation"]["read"] is False
+        thread = hm.get(
+            "/v1/messages", params={"phoneNumber": "15035550000", "inboxID": 413}
+        ).json()
+        assert [m["text"] for m in thread] == ["hello, new here"]
+        assert thread[0]["conversation"]["name"] == "New Person"
+        page = ws.get(f"/api/ui/workspaces/{srv.workspace_id}/messages", params={"limit": 3})
+        assert {m["id"] for m in page.json()["messages"]} == {
+            f"msg_{m.id}" for m in (added, reply, fresh)
+        }
+        convs = hm.post("/v1/conversations", json={}).json()
+        assert convs[0]["target"] == "15035550000"
+        with pytest.raises(ValueError):
+            srv.add_message(12345, "+15035550000", "nowhere")
+
+
+def test_live_mode_keeps_adding_messages() -> None:
+    dataset = build_dataset(
+        4, conversations=6, big_threads=(), now=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    start = len(dataset.messages)
+    with DemoServer(dataset=dataset, live_interval=0.02) as srv:
+        deadline = time.monotonic() + 3
+        while len(srv.dataset.messages) < start + 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(dataset.messages) >= start + 5

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import threading
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -67,7 +67,7 @@ class DemoApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request_id = "req_" + uuid.uuid4().hex[:20]
+        request_id = "req_" + os.urandom(10).hex()
         body = await _read_body(receive)
         request = Request.from_scope(scope, body, request_id)
         path = request.path

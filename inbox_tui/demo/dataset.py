@@ -210,6 +210,67 @@ class Dataset:
         """What the workspace style serves (no private notes), oldest first."""
         return self._workspace_asc
 
+    # ----- growth (new messages arriving while the server runs) -------------------------
+    def add_message(
+        self,
+        inbox_id: int,
+        contact: str,
+        text: str,
+        *,
+        direction: str = "inbound",
+        type: str = "sms",
+        status: str | None = None,
+        user: int | None = None,
+        name: str | None = None,
+        created_ms: int | None = None,
+    ) -> DemoMessage:
+        """Append a message newer than every existing one (``created_ms`` is raised to
+        newest + 1 ms if needed), creating the conversation if it is new. Not thread-safe:
+        a running server applies it on its own loop (``DemoServer.add_message``)."""
+        contact = contact.lstrip("+")
+        inbox = self.inbox(inbox_id)
+        if inbox is None:
+            raise ValueError(f"unknown inbox {inbox_id}")
+        newest = self._asc[-1] if self._asc else None
+        floor = newest.created_ms + 1 if newest else 0
+        if created_ms is None:
+            created_ms = int(datetime.now(UTC).timestamp() * 1000)
+        created_ms = max(created_ms, floor)
+        conv = self.conversation(inbox_id, contact)
+        if conv is None:
+            conv_id = max((c.id for c in self.conversations), default=79_999) + 1
+            conv = DemoConversation(conv_id, inbox_id, contact, inbox.phone, name)
+            conv.created_ms = created_ms
+            self.conversations.append(conv)
+        inbound = direction == "inbound"
+        if user is None and not inbound:
+            user = inbox.members[0]
+        member = self.member(user)
+        message = DemoMessage(
+            created_ms,
+            conv,
+            direction,
+            type,
+            status or ("received" if inbound else "sent"),
+            text,
+            user=None if inbound else user,
+            author=(conv.name or pretty_phone(contact))
+            if inbound
+            else (member.name if member else ""),
+            updated_ms=created_ms,
+            id=(newest.id + 3) if newest else 4_200_000,
+        )
+        self._asc.append(message)
+        conv.updated_ms = created_ms
+        conv.message_count += 1
+        if inbound:
+            conv.read = False
+            conv.status = "open"
+        self.conversations.sort(key=lambda c: (-c.updated_ms, c.id))
+        for name_ in _DERIVED:
+            self.__dict__.pop(name_, None)
+        return message
+
     # ----- indexes (built on first use) ------------------------------------------------
     @cached_property
     def _conversation_index(self) -> dict[tuple[int, str], DemoConversation]:
@@ -256,16 +317,8 @@ class Dataset:
         return sorted(self._asc, key=lambda m: (m.updated_ms, m.id))
 
     @cached_property
-    def by_updated_times(self) -> list[int]:
-        return [m.updated_ms for m in self.by_updated]
-
-    @cached_property
     def _workspace_asc(self) -> list[DemoMessage]:
         return [m for m in self._asc if not m.is_note]
-
-    @cached_property
-    def workspace_times(self) -> list[int]:
-        return [m.created_ms for m in self._workspace_asc]
 
     @cached_property
     def workspace_by_number(self) -> dict[str, list[DemoMessage]]:
@@ -276,6 +329,17 @@ class Dataset:
             index.setdefault(m.own_number_e164, []).append(m)
         return index
 
+
+_DERIVED = (
+    "messages",
+    "_conversation_index",
+    "_threads",
+    "_thread_times",
+    "_asc_times",
+    "by_updated",
+    "_workspace_asc",
+    "workspace_by_number",
+)
 
 # ---------------------------------------------------------------------------------------
 # Generation

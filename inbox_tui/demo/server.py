@@ -3,18 +3,22 @@ the foreground for curl (``inbox-tui demo-server``)."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
+import random
 import socket
 import sys
 import threading
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 
+from inbox_tui.demo import content
 from inbox_tui.demo.app import DemoApp
 from inbox_tui.demo.auth import Credentials, make_jwt
 from inbox_tui.demo.context import DemoContext
-from inbox_tui.demo.dataset import Dataset, build_dataset
+from inbox_tui.demo.dataset import Dataset, DemoMessage, build_dataset
 from inbox_tui.demo.faults import FaultConfig, Stats
 
 START_TIMEOUT = 10.0
@@ -43,6 +47,7 @@ class DemoServer:
         host: str = "127.0.0.1",
         port: int = 0,
         workspace_end_date_inclusive: bool = False,
+        live_interval: float = 0.0,
     ) -> None:
         self._dataset = dataset
         self.seed = seed
@@ -56,6 +61,8 @@ class DemoServer:
         self._server: object | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._live_interval = live_interval
 
     # ----- credentials and address -------------------------------------------------------
     @property
@@ -118,6 +125,40 @@ class DemoServer:
         if self._app is not None:
             self._app.latency = seconds
 
+    def add_message(self, inbox_id: int, contact: str, text: str, **fields: Any) -> DemoMessage:
+        """A new message arrives (see :meth:`Dataset.add_message` for ``fields``). While the
+        server runs, the change is applied on its loop, between requests."""
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            return self.dataset.add_message(inbox_id, contact, text, **fields)
+        future: concurrent.futures.Future[DemoMessage] = concurrent.futures.Future()
+
+        def apply() -> None:
+            try:
+                future.set_result(self.dataset.add_message(inbox_id, contact, text, **fields))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        loop.call_soon_threadsafe(apply)
+        return future.result(timeout=5)
+
+    async def _live(self, interval: float) -> None:
+        """Live mode: a customer writes in every ``interval`` seconds, and now and then a
+        team member answers (deterministic given the seed)."""
+        rng = random.Random(self.seed)
+        ds = self.dataset
+        while True:
+            await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
+            conv = rng.choice(ds.conversations[:30])
+            if rng.random() < 0.7:
+                text = rng.choice(content.INBOUND[conv.inbox_id])
+                ds.add_message(conv.inbox_id, conv.contact, text)
+            else:
+                text = rng.choice(content.OUTBOUND[conv.inbox_id]).format(
+                    first=(conv.name or "there").split()[0], n=rng.randrange(100, 9999)
+                )
+                ds.add_message(conv.inbox_id, conv.contact, text, direction="outbound")
+
     def _running_app(self) -> DemoApp:
         if self._app is None:
             raise RuntimeError("the demo server is not running")
@@ -159,12 +200,24 @@ class DemoServer:
         self._app, self._server = app, server
         self._error = None
 
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            live = None
+            if self._live_interval > 0:
+                live = asyncio.create_task(self._live(self._live_interval))
+            try:
+                await server.serve(sockets=[sock])
+            finally:
+                if live is not None:
+                    live.cancel()
+
         def run() -> None:
             try:
-                server.run(sockets=[sock])
+                asyncio.run(serve())
             except BaseException as exc:  # reported to start()
                 self._error = exc
             finally:
+                self._loop = None
                 sock.close()
 
         thread = threading.Thread(target=run, name=f"demo-server:{self.port}", daemon=True)
