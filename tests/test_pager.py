@@ -377,3 +377,32 @@ def test_page_size_must_be_positive() -> None:
 
     with pytest.raises(ValueError):
         TimelinePager(fetch, page_size=0)
+
+
+async def test_merged_newer_merges_both_streams_without_repeats() -> None:
+    inbound = [msg(i, T0 + timedelta(seconds=2 * i)) for i in range(5)]
+    outbound = [
+        msg(10 + i, T0 + timedelta(seconds=2 * i + 1), Direction.OUTBOUND) for i in range(5)
+    ]
+    messages = inbound + outbound
+    rank = {m.id: 0 for m in messages}
+    halves = [
+        WorkspaceServer(messages, rank, 3, inclusive=False, direction=d)
+        for d in (Direction.INBOUND, Direction.OUTBOUND)
+    ]
+    pager = MergedPager([TimelinePager(s.fetch, page_size=3, paged=True) for s in halves])
+    first = await pager.newer()  # before any walk: the first batch of older()
+    assert first and first == sorted(first, key=lambda m: m.sort_key)
+    assert await pager.newer() == []
+    arrivals = [
+        msg(20, T0 + timedelta(seconds=30)),
+        msg(21, T0 + timedelta(seconds=31), Direction.OUTBOUND),
+    ]
+    for server in halves:
+        server.messages = messages + arrivals
+        server.rank.update({m.id: 0 for m in arrivals})
+    assert [m.id for m in await pager.newer()] == ["m20", "m21"]
+    rest = await awalk(pager)
+    seen = {m.id for m in first} | {"m20", "m21"} | {m.id for m in rest}
+    assert seen == {m.id for m in messages + arrivals}
+    assert len(first) + 2 + len(rest) == len(seen)
