@@ -54,9 +54,36 @@ MESSAGE_COLUMNS = (
 )
 
 
+# Fields kept in their own columns are left out of the JSON (and put back on read).
+_COLUMN_FIELDS = frozenset(
+    {
+        "source",
+        "id",
+        "conversation_key",
+        "inbox_id",
+        "contact",
+        "created_at",
+        "status",
+        "direction",
+        "flagged",
+        "body",
+    }
+)
+MESSAGE_READ_COLUMNS = (
+    "source, id, conversation_key, inbox_id, contact, created_us, status, direction, "
+    "flagged, body, json"
+)
+
+
+def message_json(message: Message) -> str:
+    """The rest of the model (raw payload included), without defaults or column fields."""
+    return message.model_dump_json(
+        exclude=set(_COLUMN_FIELDS), exclude_none=True, exclude_defaults=True
+    )
+
+
 def message_row(message: Message, name: str | None) -> tuple[Any, ...]:
     """The INSERT tuple for ``MESSAGE_COLUMNS``; ``name`` is the best-known contact name."""
-    payload = message.model_dump_json(exclude={"body"})
     return (
         message.source,
         message.id,
@@ -68,15 +95,28 @@ def message_row(message: Message, name: str | None) -> tuple[Any, ...]:
         message.direction.value,
         int(message.flagged),
         message.body,
-        payload,
+        message_json(message),
         message.contact_name or name or "",
         numbers_text(message.contact),
     )
 
 
-def message_from_row(payload: str, body: str) -> Message:
-    data = json.loads(payload)
-    data["body"] = body
+def message_from_row(row: tuple[Any, ...]) -> Message:
+    """A message from ``MESSAGE_READ_COLUMNS`` (older rows may hold more in their JSON)."""
+    source, mid, key, inbox_id, contact, created_us, status, direction, flagged, body, js = row
+    data = json.loads(js) if js else {}
+    data.update(
+        source=source,
+        id=mid,
+        conversation_key=key,
+        inbox_id=inbox_id,
+        contact=contact,
+        created_at=from_us(created_us),
+        status=status,
+        direction=direction,
+        flagged=bool(flagged),
+        body=body,
+    )
     return Message.model_validate(data)
 
 

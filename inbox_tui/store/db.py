@@ -103,17 +103,30 @@ def _v2(conn: sqlite3.Connection) -> None:
     ]
     for statement in stmts:
         conn.execute(statement)
-    # Backfill search columns of v1 rows, then index everything already cached.
-    from inbox_tui.store.codec import numbers_text
-
-    rows = conn.execute(
-        "SELECT m.rowid, m.contact, c.name FROM messages m "
-        "LEFT JOIN conversations c ON c.key = m.conversation_key"
-    ).fetchall()
-    conn.executemany(
-        "UPDATE messages SET search_numbers = ?, search_name = ? WHERE rowid = ?",
-        [(numbers_text(contact), name or "", rowid) for rowid, contact, name in rows],
+    # Backfill search columns of v1 rows and re-encode their JSON in the v2 (compact) form,
+    # then index everything already cached.
+    from inbox_tui.store.codec import (
+        MESSAGE_READ_COLUMNS,
+        message_from_row,
+        message_json,
+        numbers_text,
     )
+
+    cursor = conn.execute(
+        f"SELECT m.rowid, c.name, {', '.join('m.' + c for c in MESSAGE_READ_COLUMNS.split(', '))} "
+        "FROM messages m LEFT JOIN conversations c ON c.key = m.conversation_key"
+    )
+    while rows := cursor.fetchmany(2000):
+        updates = []
+        for rowid, name, *columns in rows:
+            message = message_from_row(tuple(columns))
+            updates.append(
+                (message_json(message), numbers_text(message.contact), name or "", rowid)
+            )
+        conn.executemany(
+            "UPDATE messages SET json = ?, search_numbers = ?, search_name = ? WHERE rowid = ?",
+            updates,
+        )
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     # Only now keep the index in step (an FTS 'delete' of a row never indexed corrupts it).
     for statement in triggers:

@@ -17,6 +17,7 @@ from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.store.codec import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
+    MESSAGE_READ_COLUMNS,
     Cursor,
     conversation_from_row,
     conversation_row,
@@ -116,6 +117,11 @@ ON CONFLICT (source, id) DO UPDATE SET
                        ELSE messages.search_name END,
     search_numbers = excluded.search_numbers
 WHERE messages.json IS NOT excluded.json OR messages.body IS NOT excluded.body
+    OR messages.status IS NOT excluded.status OR messages.flagged IS NOT excluded.flagged
+    OR messages.created_us IS NOT excluded.created_us
+    OR messages.direction IS NOT excluded.direction
+    OR messages.conversation_key IS NOT excluded.conversation_key
+    OR messages.contact IS NOT excluded.contact OR messages.inbox_id IS NOT excluded.inbox_id
 RETURNING rowid
 """
 
@@ -301,11 +307,11 @@ def thread_window(
         args.extend(not_before)
     args.append(limit)
     rows = conn.execute(
-        f"SELECT json, body FROM messages WHERE {' AND '.join(where)} "
+        f"SELECT {MESSAGE_READ_COLUMNS} FROM messages WHERE {' AND '.join(where)} "
         "ORDER BY created_us DESC, id DESC LIMIT ?",
         args,
     ).fetchall()
-    return [message_from_row(js, body) for js, body in reversed(rows)]
+    return [message_from_row(row) for row in reversed(rows)]
 
 
 def thread_after(
@@ -313,23 +319,27 @@ def thread_after(
 ) -> list[Message]:
     """Up to ``limit`` messages newer than ``after``, oldest first."""
     rows = conn.execute(
-        "SELECT json, body FROM messages WHERE conversation_key = ? AND (created_us, id) > (?, ?) "
+        f"SELECT {MESSAGE_READ_COLUMNS} FROM messages "
+        "WHERE conversation_key = ? AND (created_us, id) > (?, ?) "
         "ORDER BY created_us, id LIMIT ?",
         (conversation_key, *after, limit),
     ).fetchall()
-    return [message_from_row(js, body) for js, body in rows]
+    return [message_from_row(row) for row in rows]
 
 
 def get_message(
     conn: sqlite3.Connection, message_id: str, source: str | None = None
 ) -> Message | None:
     if source is None:
-        row = conn.execute("SELECT json, body FROM messages WHERE id = ?", (message_id,)).fetchone()
+        row = conn.execute(
+            f"SELECT {MESSAGE_READ_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
     else:
         row = conn.execute(
-            "SELECT json, body FROM messages WHERE source = ? AND id = ?", (source, message_id)
+            f"SELECT {MESSAGE_READ_COLUMNS} FROM messages WHERE source = ? AND id = ?",
+            (source, message_id),
         ).fetchone()
-    return message_from_row(*row) if row else None
+    return message_from_row(row) if row else None
 
 
 def thread_around(
@@ -344,10 +354,11 @@ def thread_around(
     older = thread_window(conn, conversation_key, before=cursor, limit=before)
     newer = thread_after(conn, conversation_key, after=Cursor(cursor.at_us, cursor.id), limit=after)
     rows = conn.execute(
-        "SELECT json, body FROM messages WHERE conversation_key = ? AND created_us = ? AND id = ?",
+        f"SELECT {MESSAGE_READ_COLUMNS} FROM messages "
+        "WHERE conversation_key = ? AND created_us = ? AND id = ?",
         (conversation_key, *cursor),
     ).fetchall()
-    return older + [message_from_row(js, body) for js, body in rows] + newer
+    return older + [message_from_row(row) for row in rows] + newer
 
 
 def get_thread_state(conn: sqlite3.Connection, conversation_key: str) -> ThreadState:
