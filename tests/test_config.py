@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inbox_tui.cli import main
-from inbox_tui.config import ConfigError, find_line, load_config
+from inbox_tui.config import ConfigError, Profile, find_line, load_config
 
 GOOD = """\
 default_profile = "work"
@@ -243,3 +245,49 @@ def test_cli_config_error_is_one_line_exit_2(
     assert main(["--profile", "work"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown key 'tokn'" in err and "Traceback" not in err
+
+
+# --- bad input never crashes -------------------------------------------------------------------
+
+_values = st.one_of(
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+)
+_keys = st.one_of(st.sampled_from(sorted(Profile.model_fields)), st.text("abcdekn_y", min_size=1))
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else "?" for c in value) + '"'
+    return repr(value)
+
+
+@given(st.dictionaries(_keys, _values, max_size=6), st.text(max_size=3))
+def test_any_profile_table_loads_or_fails_cleanly(fields: dict[str, object], name: str) -> None:
+    lines = [f"[profiles.{_toml(name or 'p')}]"] + [
+        f"{_toml(k)} = {_toml(v)}" for k, v in fields.items()
+    ]
+    path = Path(os.environ["INBOX_TUI_CONFIG"])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        message = str(exc)
+        assert str(path) in message and "\n" not in message
+
+
+@given(st.text(max_size=200))
+def test_any_text_loads_or_fails_cleanly(text: str) -> None:
+    path = Path(os.environ["INBOX_TUI_CONFIG"])
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        assert str(path) in str(exc)
