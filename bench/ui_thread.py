@@ -52,7 +52,7 @@ async def _measure_one(n: int) -> dict[str, float]:
         view.show(conversation(), FakePager(messages, page_size=100), initial=messages)
         for _ in range(100):
             await pilot.pause()
-            if not view.loading:
+            if not view.fetching:
                 break
         open_ms = (time.perf_counter() - started) * 1000
         assert len(view.messages) == n

@@ -66,7 +66,7 @@ async def test_scrolls_the_2000_message_demo_thread_back_to_its_beginning(
             view.show(conversation, backend.thread(conversation))
             for _ in range(400):
                 await pilot.pause()
-                if not view.loading and view.messages:
+                if not view.fetching and view.messages:
                     break
             assert view.scroll_y == view.max_scroll_y  # opens at the newest message
             assert view.messages[-1].id == expected[-1]
@@ -74,9 +74,9 @@ async def test_scrolls_the_2000_message_demo_thread_back_to_its_beginning(
                 await pilot.press("g")
                 for _ in range(100):
                     await pilot.pause()
-                    if not view.loading:
+                    if not view.fetching:
                         break
-                if view.exhausted and not view.loading:
+                if view.exhausted and not view.fetching:
                     break
             assert view.exhausted
             await pilot.press("g")

@@ -27,9 +27,9 @@ async def settle(pilot: Pilot[None], view: ThreadView, rounds: int = 50) -> None
     """Let workers finish (including chained prefetches)."""
     for _ in range(rounds):
         await pilot.pause()
-        if not view.loading:
+        if not view.fetching:
             await pilot.pause()
-            if not view.loading:
+            if not view.fetching:
                 return
     raise AssertionError("thread view kept loading")
 
@@ -89,7 +89,7 @@ async def test_older_page_lands_above_without_moving_the_view() -> None:
         gate.clear()  # hold the next older() call
         await pilot.press("g")  # straight to the top: the status row is on screen
         await pilot.pause()
-        assert view.loading
+        assert view.fetching
         before = screen_text(view)
         assert LOADING_TEXT in before[0]
         gate.set()

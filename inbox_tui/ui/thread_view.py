@@ -194,7 +194,9 @@ class ThreadView(ScrollView, can_focus=True):
         return self._index.messages()
 
     @property
-    def loading(self) -> bool:
+    def fetching(self) -> bool:
+        """A page request is in flight. (Not Textual's ``loading``: that one would hide
+        the view behind a spinner and refuse focus.)"""
         return self._loading
 
     @property
