@@ -235,8 +235,7 @@ class InboxApp(App[None]):
         self.header.set_state(Connection.ERROR, type(error).__name__)
 
     def _resolved(self, source: str) -> None:
-        if self.banner.showing and self.banner.source == source:
-            self.banner.dismiss()
+        self.banner.resolve(source)
         if not self.offline and not self.banner.showing:
             self.header.set_state(Connection.CONNECTED)
 
@@ -388,17 +387,23 @@ class InboxApp(App[None]):
             target.focus()
 
     def action_refresh(self) -> None:
-        retry = self.banner.retry
-        self.banner.dismiss()
+        """Retry whatever failed; with nothing failed, reload the list, count and thread."""
+        retries = self.banner.take_retries()
         if not self.offline:
-            self.header.set_state(Connection.RETRYING if retry else Connection.CONNECTING)
-        if retry is not None:
-            retry()
+            self.header.set_state(Connection.RETRYING if retries else Connection.CONNECTING)
+        if retries:
+            for retry in retries:
+                retry()
+            if self.status.count is None and not self.status.counting:
+                self._count()
             return
         self.reload()
         if self.thread.conversation is not None:
+            focused = self.focused
             self.open_conversation(self.thread.conversation)
-            self.conversation_list.focus() if not self.narrow else None
+            if focused is not None and not self.narrow:
+                self._thread_focus_pending = False
+                focused.focus()
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()

@@ -1,5 +1,9 @@
-"""The error banner: one line with the error's user message (request id included) and how
-to retry. Never a traceback; the text is literal (error details can echo server data)."""
+"""The error banner: the latest error's user message (request id included) and how to
+retry. Never a traceback; the text is literal (error details can echo server data).
+
+Errors are kept per source ("list", "thread", "inboxes", ...): a later success from a source
+clears its error, and ``r`` retries every failed source at once.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from textual.widgets import Static
 
 from inbox_tui.secrets import redact
 from inbox_tui.text import one_line
+
+Retry = Callable[[], object]
 
 
 def error_text(error: BaseException) -> str:
@@ -25,8 +31,6 @@ def error_text(error: BaseException) -> str:
 
 
 class ErrorBanner(Static):
-    """Hidden until :meth:`show_error`; ``retry`` is kept for the app's retry action."""
-
     DEFAULT_CSS = """
     ErrorBanner { display: none; height: auto; padding: 0 1; background: $error 30%; }
     ErrorBanner.-visible { display: block; }
@@ -34,28 +38,50 @@ class ErrorBanner(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.retry: Callable[[], object] | None = None
-        self.message = ""
-        self.source = ""
-
-    def show_error(
-        self, error: BaseException, retry: Callable[[], object] | None, source: str = ""
-    ) -> None:
-        self.message = error_text(error)
-        self.retry = retry
-        self.source = source
-        text = Text("✗ ", style="bold")
-        text.append(self.message)
-        text.append("  ·  r retry  ·  x dismiss" if retry else "  ·  x dismiss", style="bold")
-        self.update(text)
-        self.add_class("-visible")
-
-    def dismiss(self) -> None:
-        self.retry = None
-        self.message = ""
-        self.source = ""
-        self.remove_class("-visible")
+        self._errors: dict[str, tuple[str, Retry | None]] = {}
 
     @property
     def showing(self) -> bool:
-        return self.has_class("-visible")
+        return bool(self._errors)
+
+    @property
+    def message(self) -> str:
+        """The message on display (the latest error), or ""."""
+        return next(reversed(self._errors.values()))[0] if self._errors else ""
+
+    @property
+    def sources(self) -> frozenset[str]:
+        return frozenset(self._errors)
+
+    def show_error(self, error: BaseException, retry: Retry | None, source: str = "") -> None:
+        self._errors.pop(source, None)  # re-insert: the latest error is shown
+        self._errors[source] = (error_text(error), retry)
+        self._paint()
+
+    def resolve(self, source: str) -> None:
+        """``source`` works again: forget its error."""
+        if self._errors.pop(source, None) is not None:
+            self._paint()
+
+    def take_retries(self) -> list[Retry]:
+        """Every pending retry; the banner is cleared."""
+        retries = [retry for _, retry in self._errors.values() if retry is not None]
+        self.dismiss()
+        return retries
+
+    def dismiss(self) -> None:
+        self._errors.clear()
+        self._paint()
+
+    def _paint(self) -> None:
+        self.set_class(self.showing, "-visible")
+        if not self._errors:
+            self.update("")
+            return
+        text = Text("✗ ", style="bold")
+        text.append(self.message)
+        if len(self._errors) > 1:
+            text.append(f"  (+{len(self._errors) - 1} more)", style="italic")
+        can_retry = any(retry is not None for _, retry in self._errors.values())
+        text.append("  ·  r retry  ·  x dismiss" if can_retry else "  ·  x dismiss", style="bold")
+        self.update(text)

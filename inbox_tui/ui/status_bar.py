@@ -114,6 +114,8 @@ class StatusLine(Static):
         elif self.count is not None:
             approx = "≤ " if self.local else ""
             text.append(f"{approx}{self.count:,} messages match", style="bold")
+        elif self.local:
+            text.append("count n/a (local filters)")
         else:
             text.append("count unavailable")
         text.append(f" · {self.listed:,} conversations listed")

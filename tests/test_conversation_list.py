@@ -1,0 +1,119 @@
+"""The virtualised conversation list: lazy paging, scale, literal rendering."""
+
+from __future__ import annotations
+
+import time
+
+from fakes import FIXED_NOW, FakeBackend, make_app, wait_for
+
+from inbox_tui.models import Filters
+from inbox_tui.ui.app import InboxApp
+from inbox_tui.ui.conversation_list import ConversationList
+from inbox_tui.ui.timefmt import relative_time
+
+
+def pages(backend: FakeBackend) -> int:
+    return sum(1 for call in backend.calls if call[0] == "next_page")
+
+
+def ready(app: InboxApp):  # type: ignore[no-untyped-def]
+    return lambda: (
+        bool(app.conversation_list.conversations) and not app.conversation_list.is_loading
+    )
+
+
+def screen_text(widget: ConversationList) -> str:
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
+async def test_loads_lazily_as_the_cursor_nears_the_end() -> None:
+    backend = FakeBackend(200, page_size=25)
+    app = make_app(backend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, ready(app))
+        listed = app.conversation_list
+        first = pages(backend)
+        # A screen holds ~13 two-line rows: two pages fill it plus a screen of look-ahead.
+        assert 1 <= first <= 3
+        assert len(listed.conversations) == 25 * first < 200
+        assert not listed.exhausted
+        for _ in range(30):
+            await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: not listed.is_loading)
+        assert pages(backend) > first
+        assert listed.cursor < len(listed.conversations) - 5  # loaded ahead of the cursor
+        # Walking to the end eventually loads everything, each conversation once.
+        while not listed.exhausted:
+            await pilot.press("G")
+            await wait_for(pilot, lambda: not listed.is_loading)
+        keys = [c.key for c in listed.conversations]
+        assert len(keys) == len(set(keys)) == 200
+
+
+async def test_ten_thousand_conversations_key_moves_cost_the_screen_not_the_list() -> None:
+    backend = FakeBackend(10_000, per_thread=2, page_size=1_000)
+    app = make_app(backend)
+    async with app.run_test(size=(100, 40)) as pilot:
+        listed = app.conversation_list
+        await wait_for(pilot, ready(app), timeout=20)
+        while not listed.exhausted:
+            await pilot.press("G")
+            await wait_for(pilot, lambda: not listed.is_loading, timeout=20)
+        assert len(listed.conversations) == 10_000
+        await pilot.press("G")
+        await pilot.pause()
+        assert listed.cursor == 9_999
+        height = listed.size.height
+        before = listed.render_count
+        started = time.perf_counter()
+        for _ in range(20):
+            await pilot.press("k")
+        await pilot.press("g")
+        await pilot.pause()
+        elapsed = time.perf_counter() - started
+        assert listed.cursor == 0
+        # Only rows that scroll into view (and the two cursor rows) are rendered again.
+        rendered = listed.render_count - before
+        assert rendered <= 21 * 4 + 2 * height, rendered
+        assert elapsed < 5.0, elapsed
+
+
+async def test_rows_render_user_data_literally_with_markers() -> None:
+    app = make_app(FakeBackend(10))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, ready(app))
+        text = screen_text(app.conversation_list)
+        assert "[red]Mallory[/]" in text  # markup shown as typed
+        assert "[bold]not markup[/bold]" in text
+        assert "\x1b" not in text
+        assert "Bob Evil" in text  # the escape sequence in the name was stripped
+        assert "●" in text and "⚑" in text and "✗" in text  # unread, flagged, failed
+        assert "+1 (415) 555-0002" in text  # number shown when there is no name
+        assert "You: " in text  # outbound previews are labelled, not only coloured
+
+
+async def test_local_filters_keep_paging_until_the_screen_is_full() -> None:
+    backend = FakeBackend(300, page_size=20, server_fields=frozenset())
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, ready(app))
+        app.apply_filters(Filters(text="thanks"))  # local for this backend
+        await wait_for(pilot, ready(app))
+        listed = app.conversation_list
+        # "Thanks!" is one body in seven: pages keep coming until the screen is full.
+        assert len(listed.conversations) >= listed.size.height // 2
+        assert all("thanks" in c.last_message.body.lower() for c in listed.conversations)
+        assert pages(backend) > 1
+
+
+def test_relative_times() -> None:
+    from datetime import timedelta
+
+    now = FIXED_NOW  # a Tuesday
+    assert relative_time(now + timedelta(minutes=3), now) == "now"
+    assert relative_time(now - timedelta(seconds=30), now) == "now"
+    assert relative_time(now - timedelta(minutes=5), now) == "5m"
+    assert relative_time(now - timedelta(hours=3), now) == "3h"
+    assert relative_time(now - timedelta(days=2), now) == "Sun"
+    assert relative_time(now - timedelta(days=10), now) == "Feb 28"
+    assert relative_time(now.replace(year=2023), now) == "2023"
