@@ -204,3 +204,20 @@ def test_live_mode_keeps_adding_messages() -> None:
         while len(srv.dataset.messages) < start + 5 and time.monotonic() < deadline:
             time.sleep(0.02)
     assert len(dataset.messages) >= start + 5
+
+
+def test_a_handler_bug_still_answers_500_with_a_request_id(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from inbox_tui.demo import heymarket_api
+
+    def broken(*_: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setitem(heymarket_api.ROUTES, ("GET", "/v1/team"), broken)
+    with DemoServer(dataset=SMALL) as srv:
+        r = httpx.get(
+            srv.base_url + "/v1/team", headers={"Authorization": f"Bearer {srv.heymarket_token}"}
+        )
+    assert r.status_code == 500 and r.json()["request_id"] == r.headers["x-request-id"]
+    assert "demo server failed" in caplog.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
+_log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
 _FAULT_STATUS = {"429": 429, "500": 500, "502": 502, "503": 503}
 _FAULT_TEXT = {
@@ -140,6 +142,11 @@ class DemoApp:
             raise HttpError(404, "not_found", f"no such endpoint {path}")
         except HttpError as exc:
             return error_response(exc.status, exc.code, exc.message, request.request_id)
+        except Exception:  # a demo bug must still answer like a server, with a request id
+            _log.exception("demo server failed on %s %s", request.method, request.path)
+            return error_response(
+                500, "internal_error", "the demo server failed", request.request_id
+            )
 
     def _control(self, request: Request) -> Response:
         path, method = request.path, request.method
