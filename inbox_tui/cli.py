@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from inbox_tui import __version__, secrets
 from inbox_tui.api.errors import ApiError, AuthError
-from inbox_tui.config import ConfigError
+from inbox_tui.config import ConfigError, printable
 
 log = logging.getLogger("inbox_tui.cli")
 
@@ -225,7 +225,7 @@ def _report(exc: BaseException, *, debug: bool, log_path: str | None) -> int:
     if debug:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         sys.stderr.write(secrets.redact(text))
-    first = line.splitlines()[0] if line else type(exc).__name__
-    sys.stderr.write(f"inbox-tui: {secrets.redact(first)}\n")
+    # One line, whatever the server or the OS put in the message (no terminal escapes).
+    sys.stderr.write(f"inbox-tui: {printable(secrets.redact(line or type(exc).__name__))}\n")
     sys.stderr.flush()
     return status

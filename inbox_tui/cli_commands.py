@@ -17,6 +17,7 @@ from inbox_tui import paths, secrets
 from inbox_tui.cli_target import Target, load, resolve_target, warn
 from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
 from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN
+from inbox_tui.text import one_line
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,7 +89,7 @@ def export(args: argparse.Namespace) -> int:
             backend, args.contact, args.inbox or target.profile.inbox, filters
         )
         if note:
-            print(f"inbox-tui: {note}", file=sys.stderr)
+            print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
         messages = await exporter.collect(pager, first, filters, progress)
         return conversation, messages
 
@@ -256,7 +257,9 @@ def _check_target(target: Target) -> int:
         started = time.perf_counter()
         inboxes = await backend.inboxes()
         took = time.perf_counter() - started
-        names = ", ".join(f"{inbox.name} ({inbox.id})" for inbox in inboxes[:10])
+        names = ", ".join(
+            f"{one_line(inbox.name)} ({one_line(inbox.id)})" for inbox in inboxes[:10]
+        )
         more = f", +{len(inboxes) - 10} more" if len(inboxes) > 10 else ""
         report.append(f"inboxes: {len(inboxes)} visible: {names}{more}  [{_ms(took)}]")
         inbox_id = profile.inbox or (inboxes[0].id if inboxes else None)

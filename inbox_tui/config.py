@@ -70,7 +70,7 @@ class Profile(BaseModel):
             return None
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"'{value}' is not an http(s) URL; write e.g. '{HEYMARKET_URL}'")
+            raise ValueError(f"not an http(s) URL; write e.g. '{HEYMARKET_URL}'")
         return value.strip().rstrip("/")
 
     @field_validator("keys")
@@ -173,12 +173,20 @@ def load_config(path: Path | None = None, *, missing_ok: bool = False) -> Config
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(path, text, error) for error in exc.errors()]
+        problems = [printable(_problem(path, text, error)) for error in exc.errors()]
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         error = ConfigError(problems[0] + more)
         error.problems = problems  # type: ignore[attr-defined]
         raise error from None
     return config.model_copy(update={"path": path, "warnings": _permission_warnings(path, config)})
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown escaped (``\\n``, ``\\x1b``): one safe line."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def _toml_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:

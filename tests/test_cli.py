@@ -408,3 +408,31 @@ def test_demo_server_command(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
     assert proc.returncode == 0
+
+
+def test_error_lines_cannot_carry_terminal_escapes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inbox_tui import cli_commands
+    from inbox_tui.api.errors import ServerError
+
+    def hostile(args: Any) -> int:
+        raise ServerError("boom\x1b]52;c;ZXZpbA==\x07\nsecond line", status=502)
+
+    monkeypatch.setattr(cli_commands, "dispatch", hostile)
+    status, _, err = run(["config", "path"], capsys)
+    assert status == 4 and "\x1b" not in err and err.count("\n") == 1
+    assert "Server error (HTTP 502): boom" in err
+
+
+def test_keyboard_interrupt_in_process_is_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inbox_tui import cli_commands
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_commands, "dispatch", interrupted)
+    status, out, err = run(["config", "path"], capsys)
+    assert (status, out, err) == (130, "", "")
