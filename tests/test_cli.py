@@ -436,3 +436,40 @@ def test_keyboard_interrupt_in_process_is_130(
     monkeypatch.setattr(cli_commands, "dispatch", interrupted)
     status, out, err = run(["config", "path"], capsys)
     assert (status, out, err) == (130, "", "")
+
+
+def test_demo_server_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["demo-server", "--fault-rate", "2"], capsys)[0] == 2
+    assert run(["demo-server", "--latency", "-1"], capsys)[0] == 2
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        status, _, err = run(["demo-server", "--port", str(port)], capsys)
+    assert status == 2 and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_flags_override_the_profile(
+    demo_server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INBOX_TUI_TOKEN", demo_server.workspace_token)
+    write_config(
+        '[profiles.w]\nbackend = "heymarket"\ninbox = 413\n'
+        f'base_url = "{demo_server.base_url}"\npoll_seconds = 20\n'
+    )
+    # the profile says heymarket; the flags switch it to the workspace API of the same host
+    argv = ["config", "check", "--profile", "w", "--backend", "workspace"]
+    status, out, err = run([*argv, "--workspace", demo_server.workspace_id], capsys)
+    assert status == 0, err
+    assert f"profile w: workspace at {demo_server.base_url}" in out
+    # flags before or after the subcommand mean the same
+    status, out2, _ = run(
+        ["--profile", "w", "--backend", "workspace", "--workspace", "ws_demo", "config", "check"],
+        capsys,
+    )
+    assert status == 0 and out2.splitlines()[0] == out.splitlines()[0]
+
+
+def test_demo_cannot_mix_with_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["--demo", "--profile", "x", "config", "check"], capsys)
+    assert status == 2 and "--demo cannot be combined" in err
