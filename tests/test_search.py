@@ -169,3 +169,15 @@ async def test_search_through_the_store_orders_newest_first(tmp_path: Path) -> N
         assert len(scoped) == 30
         around = await store.thread_around(hits[0].conversation_key, hits[0].cursor)
         assert hits[0].message_id in [m.id for m in around]
+
+
+def test_recent_order_is_exact_below_the_cap_and_bounded_above(tmp_path: Path) -> None:
+    db = connect(tmp_path / "cap.sqlite3")
+    # Cached out of time order: the newest messages are inserted first.
+    upsert_messages(db, [msg(1, n, body=f"parcel {n}") for n in range(100, 0, -1)])
+    exact = search(db, "parcel", limit=5, cap=1000)
+    assert [h.message_id for h in exact] == [f"c1-m{n}" for n in range(100, 95, -1)]
+    bounded = search(db, "parcel", limit=5, cap=10)
+    assert len(bounded) == 5 and all("parcel" in h.snippet for h in bounded)
+    ranked = search(db, "parcel", limit=200, order="rank")
+    assert len(ranked) == 100

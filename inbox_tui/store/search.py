@@ -96,12 +96,37 @@ def split_marked(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 Order = Literal["recent", "rank"]
 
-_SELECT = """
+# "recent" order: FTS5 walks its doclists in rowid order and can stop early, so take the
+# most recently cached ``cap`` matches, then order those by message time. Exact whenever a
+# query has fewer than ``cap`` matches; for a word in most messages it favours recent syncs.
+_SELECT_RECENT = """
+WITH candidates AS (
+    SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+)
+SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction
+FROM candidates JOIN messages m ON m.rowid = candidates.rowid
+WHERE 1{extra}
+ORDER BY m.created_us DESC, m.id DESC
+LIMIT ?
+"""
+
+# Scoped to one conversation (usually few matches): every match, ordered by time.
+_SELECT_SCOPED = """
+SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction
+FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+WHERE messages_fts MATCH ? AND m.conversation_key = ?{extra}
+ORDER BY m.created_us DESC, m.id DESC
+LIMIT ?
+"""
+
+_SELECT_RANK = """
 SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
        m.direction
 FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
 WHERE messages_fts MATCH ?{extra}
-ORDER BY {order}
+ORDER BY messages_fts.rank
 LIMIT ?
 """
 
@@ -121,8 +146,11 @@ def search(
     inbox_id: str | None = None,
     conversation_key: str | None = None,
     order: Order = "recent",
+    cap: int = 5000,
 ) -> list[SearchHit]:
     """Matching messages, newest first (or best match first with ``order="rank"``).
+
+    ``recent`` orders the ``cap`` most recently cached matches by time (see above).
 
     Never raises for any user text: an expression SQLite still refuses is logged and
     yields no hits.
@@ -131,17 +159,24 @@ def search(
     if match is None or limit <= 0:
         return []
     extra = ""
-    args: list[object] = [match]
+    filters: list[object] = []
     if inbox_id is not None:
         extra += " AND m.inbox_id = ?"
-        args.append(inbox_id)
-    if conversation_key is not None:
-        extra += " AND m.conversation_key = ?"
-        args.append(conversation_key)
-    args.append(limit)
-    order_sql = "m.created_us DESC, m.id DESC" if order == "recent" else "messages_fts.rank"
+        filters.append(inbox_id)
+    if conversation_key is not None and order == "recent":
+        sql = _SELECT_SCOPED.format(extra=extra)
+        args: list[object] = [match, conversation_key, *filters, limit]
+    elif order == "recent":
+        sql = _SELECT_RECENT.format(extra=extra)
+        args = [match, max(cap, limit), *filters, limit]
+    else:
+        if conversation_key is not None:
+            extra += " AND m.conversation_key = ?"
+            filters.append(conversation_key)
+        sql = _SELECT_RANK.format(extra=extra)
+        args = [match, *filters, limit]
     try:
-        rows = conn.execute(_SELECT.format(extra=extra, order=order_sql), args).fetchall()
+        rows = conn.execute(sql, args).fetchall()
         hits = []
         for rowid, source, mid, key, contact, name, created_us, direction in rows:
             marked = conn.execute(_MARK, (match, rowid)).fetchone()
