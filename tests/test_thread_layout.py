@@ -13,6 +13,7 @@ from inbox_tui.models import Direction
 from inbox_tui.ui.thread_layout import (
     LayoutContext,
     ThreadIndex,
+    message_height,
     plan_message,
     render_message,
     wrap_text,
@@ -35,7 +36,7 @@ HOSTILE_BODIES = [
 
 
 def height_of(ctx: LayoutContext):  # type: ignore[no-untyped-def]
-    return lambda m, day: plan_message(m, ctx, day_header=day).height
+    return lambda m, day: message_height(m, ctx, day_header=day)
 
 
 @given(st.text(max_size=400), st.integers(min_value=1, max_value=120))
@@ -75,7 +76,7 @@ def test_strips_match_plan_height_and_width(
     )
     plan = plan_message(message, ctx, day_header=day)
     strips = render_message(message, plan, ctx, selected=True, highlighted=True)
-    assert len(strips) == plan.height
+    assert len(strips) == plan.height == message_height(message, ctx, day_header=day)
     assert all(strip.cell_length == ctx.width for strip in strips)
 
 
@@ -84,6 +85,7 @@ def test_hostile_text_renders_literally_and_safely() -> None:
         for i, body in enumerate(HOSTILE_BODIES):
             message = make_message(i, body=body, author="[b]Eve[/b]\x1b[5m", contact_name=None)
             plan = plan_message(message, ctx, day_header=True)
+            assert plan.height == message_height(message, ctx, day_header=True)
             strips = render_message(message, plan, ctx)
             text = "\n".join(strip.text for strip in strips)
             for bad in ("\x1b", "\x07", "\x9b", "\x85", "\x00", "\x7f", "\u202e", "\u2066", "\r"):
@@ -184,3 +186,17 @@ def test_updates_and_out_of_order_merge() -> None:
     moved = msgs[3].model_copy(update={"created_at": START + timedelta(days=999)})
     assert index.merge([moved]) == "rebuild"
     assert index.messages()[-1].id == moved.id and len(index) == 101
+
+
+@given(
+    st.one_of(st.text(max_size=200), st.text(alphabet="ab \n\t", max_size=300)),
+    st.one_of(st.none(), st.text(max_size=120)),
+    st.integers(min_value=8, max_value=140),
+    st.booleans(),
+)
+def test_fast_height_equals_the_plan(body: str, media: str | None, width: int, note: bool) -> None:
+    ctx = LayoutContext(width=width, tz=UTC, max_body_lines=5)
+    message = make_message(2, body=body, media_url=media, kind="private" if note else "sms")
+    for day in (False, True):
+        plan = plan_message(message, ctx, day_header=day)
+        assert message_height(message, ctx, day_header=day) == plan.height

@@ -42,6 +42,7 @@ from inbox_tui.ui.thread_layout import (
     MessagePlan,
     ThreadIndex,
     ThreadStyles,
+    message_height,
     plan_message,
     render_message,
 )
@@ -301,7 +302,7 @@ class ThreadView(ScrollView, can_focus=True):
         return plan_message(message, self._ctx, day_header=day_header)
 
     def _height_of(self, message: SmsMessage, day_header: bool) -> int:
-        return self._plan(message, day_header).height
+        return message_height(message, self._ctx, day_header=day_header)
 
     def _content_width(self) -> int:
         return self.scrollable_content_region.width or self.size.width
