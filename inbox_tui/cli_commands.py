@@ -84,28 +84,31 @@ def export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     progress = _progress_printer(args.contact) if _stderr_is_tty() else None
 
-    async def job(backend: Any) -> tuple[Any, list[Any]]:
-        conversation, pager, first, note = await exporter.locate(
-            backend, args.contact, args.inbox or target.profile.inbox, filters
-        )
-        if note:
-            print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-        messages = await exporter.collect(pager, first, filters, progress)
-        return conversation, messages
-
     with contextlib.ExitStack() as stack:
         target = resolve_target(args, stack)
-        conversation, messages = _with_backend(target, job)
-    if progress:
-        sys.stderr.write("\n")
+        inbox_id = args.inbox or target.profile.inbox
+
+        async def fetch(backend: Any) -> tuple[Any, list[Any]]:
+            conversation, pager, first, note = await exporter.locate(
+                backend, args.contact, inbox_id, filters
+            )
+            if note:
+                print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
+            return conversation, await exporter.collect(pager, first, filters, progress)
+
+        try:
+            conversation, messages = _with_backend(target, fetch)
+        finally:
+            if progress:
+                sys.stderr.write("\n")  # end the progress line, before any error line
     try:
         exporter.write_export(messages, conversation, fmt, sys.stdout, output)
     except BrokenPipeError:
-        # The reader (e.g. `head`) closed the pipe: it got what it wanted.
+        # The reader (e.g. `head`) closed the pipe: it got what it wanted. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain.
         with contextlib.suppress(OSError):
-            sys.stdout = open(  # noqa: SIM115 - swallow the final flush at exit
-                "/dev/null", "w"
-            )
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         return 0
     log.info("exported %d messages of %s as %s", len(messages), conversation.key, fmt)
     if output is not None:

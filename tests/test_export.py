@@ -430,3 +430,33 @@ def test_fifo_output_is_written_into(tmp_path: Path) -> None:
     reader.join(5)
     assert json.loads(received[0])["id"] == "1"
     assert fifo.exists() and not fifo.is_file()  # still the FIFO
+
+
+@pytest.mark.slow
+def test_reader_closing_the_pipe_is_quiet(demo_server: Any) -> None:
+    import subprocess
+    import sys
+
+    conv = demo_server.dataset.biggest_threads(2)[1]
+    env = dict(os.environ, INBOX_TUI_TOKEN=demo_server.heymarket_token)
+    argv = [
+        "--backend",
+        "heymarket",
+        "--base-url",
+        demo_server.base_url,
+        "--inbox",
+        str(conv.inbox_id),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inbox_tui", "export", *argv, "--contact", conv.contact_e164],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        bufsize=0,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # like `| head -n 1`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert json.loads(first)["id"] and err == ""
