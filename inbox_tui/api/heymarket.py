@@ -441,6 +441,8 @@ class HeymarketConversations:
         self.enrich = enrich
         self.pager = backend.team_walk(filters)
         self._keys: set[str] = set()
+        # Found but not yet returned: kept across a failed request, so a retry loses none.
+        self._found: list[Message] = []
         self._enriched: dict[str, Enrichment] = {}
         self._enrich_cursor: datetime | None = None
         self._enrich_more = True
@@ -454,7 +456,7 @@ class HeymarketConversations:
         return self.pager.requests
 
     async def next_page(self) -> list[Conversation]:
-        found: list[Message] = []
+        found = self._found
         while len(found) < self.batch and not self.pager.exhausted:
             for message in reversed(await self.pager.older()):
                 if self.inbox_id is not None and message.inbox_id != self.inbox_id:
@@ -465,6 +467,7 @@ class HeymarketConversations:
                 found.append(message)
         if found and self.enrich:
             await self._enrich_until(found[-1].created_at)
+        self._found = []
         return [self._conversation(m) for m in found]
 
     async def _enrich_until(self, oldest: datetime) -> None:

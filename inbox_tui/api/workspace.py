@@ -319,6 +319,8 @@ class WorkspaceConversations:
         self.pager = pager
         self.batch = batch
         self._keys: set[str] = set()
+        # Found but not yet returned: kept across a failed request, so a retry loses none.
+        self._found: list[Message] = []
 
     @property
     def exhausted(self) -> bool:
@@ -329,13 +331,14 @@ class WorkspaceConversations:
         return self.pager.requests
 
     async def next_page(self) -> list[Conversation]:
-        found: list[Message] = []
+        found = self._found
         while len(found) < self.batch and not self.pager.exhausted:
             for message in reversed(await self.pager.older()):
                 if message.conversation_key in self._keys:
                     continue
                 self._keys.add(message.conversation_key)
                 found.append(message)
+        self._found = []
         return [
             Conversation(
                 key=m.conversation_key,
