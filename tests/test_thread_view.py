@@ -156,6 +156,7 @@ async def test_failed_load_shows_error_row_posts_load_failed_and_r_retries() -> 
         calls = len(pager.calls)
         await pilot.press("r")
         await settle(pilot, view)
+        assert app.refreshes == 0  # the thread handled r: it had something to retry
         assert len(pager.calls) > calls
         assert view.load_error is None
         assert len(view.messages) > 50
@@ -298,13 +299,15 @@ async def test_add_messages_follows_bottom_and_dedupes() -> None:
         assert len(view.messages) == 62
 
 
-async def test_r_without_error_fetches_newer() -> None:
+async def test_r_without_error_is_the_apps_refresh_and_refresh_newer_polls() -> None:
     app = ThreadApp()
     async with app.run_test(size=SIZE) as pilot:
         pager = FakePager(make_thread(10))
         view = await open_thread(pilot, app, pager)
-        pager.push(make_message(10))
         await pilot.press("r")
+        assert app.refreshes == 1  # no error: the key goes on to the app
+        pager.push(make_message(10))
+        view.refresh_newer()
         await settle(pilot, view)
         await pilot.pause()
         assert pager.newer_calls == 1
@@ -404,3 +407,17 @@ async def test_hostile_messages_render_literally_in_the_view() -> None:
             assert bad not in text
         width = view.scrollable_content_region.width
         assert all(cell_len(line) == width for line in seen)
+
+
+async def test_click_selects_and_double_click_requests_detail() -> None:
+    app = ThreadApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_thread(pilot, app, FakePager(make_thread(30), page_size=30))
+        lines = screen_text(view)
+        row = next(i for i, line in enumerate(lines) if "message 27:" in line)
+        await pilot.click(ThreadView, offset=(10, row))
+        assert view.selected_message is not None
+        assert view.selected_message.id == "m0000027"
+        await pilot.click(ThreadView, offset=(10, row), times=2)
+        await pilot.pause()
+        assert [e.message.id for e in app.details] == ["m0000027"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
+from textual.binding import BindingType
 
 from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.ui.thread_view import ThreadView
@@ -113,11 +115,17 @@ class FakePager:
 class ThreadApp(App[None]):
     """A minimal app hosting one ThreadView; records the messages it posts."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [("r", "app_refresh", "refresh")]
+
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[ThreadView.LoadFailed] = []
         self.loaded: list[ThreadView.OlderLoaded] = []
         self.details: list[ThreadView.DetailRequested] = []
+        self.refreshes = 0
+
+    def action_app_refresh(self) -> None:
+        self.refreshes += 1
 
     def compose(self) -> ComposeResult:
         yield ThreadView(tz=UTC)

@@ -26,6 +26,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -133,7 +134,7 @@ class ThreadView(ScrollView, can_focus=True):
         Binding("o", "open_url", "open link"),
         Binding("n", "next_match(1)", "next match", show=False),
         Binding("N", "next_match(-1)", "prev match", show=False),
-        Binding("r", "retry", "retry/refresh", show=False),
+        Binding("r", "retry", "retry", show=False),
     ]
 
     class LoadFailed(Message):
@@ -637,6 +638,19 @@ class ThreadView(ScrollView, can_focus=True):
     def action_page(self, direction: int) -> None:
         self._scroll_lines(direction * max(1, self._viewport_height() - 1))
 
+    def on_click(self, event: events.Click) -> None:
+        """Click selects a message; a double click opens its detail."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        located = self._index.locate(round(self.scroll_y) + offset.y - STATUS_ROWS)
+        if located is None:
+            return
+        self._selected_id = self._index.message(located[0]).id
+        self.refresh()
+        if event.chain >= 2:
+            self.action_detail()
+
     # ------------------------------------------------------------------ actions on a message
     def action_detail(self) -> None:
         message = self.selected_message
@@ -691,9 +705,14 @@ class ThreadView(ScrollView, can_focus=True):
         self.notify("no more matches in the loaded messages", timeout=2)
 
     def action_retry(self) -> None:
-        if self._error is not None:
-            self.retry()
-        elif self._pager is not None:
+        """``r``: retry the failed load; with nothing failed, let the app refresh."""
+        if self._error is None:
+            raise SkipAction()
+        self.retry()
+
+    def refresh_newer(self) -> None:
+        """Ask the pager for messages newer than the newest shown (cheap revalidation)."""
+        if self._pager is not None:
             self.run_worker(
                 self._load_newer(self._generation, self._pager),
                 group="thread-newer",
@@ -706,7 +725,7 @@ class ThreadView(ScrollView, can_focus=True):
             batch = await pager.newer()
         except Exception as error:
             if generation == self._generation:
-                self.post_message(self.LoadFailed(error, self.action_retry))
+                self.post_message(self.LoadFailed(error, self.refresh_newer))
             return
         if generation == self._generation and batch:
             self.add_messages(batch)
