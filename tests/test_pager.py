@@ -406,3 +406,19 @@ async def test_merged_newer_merges_both_streams_without_repeats() -> None:
     seen = {m.id for m in first} | {"m20", "m21"} | {m.id for m in rest}
     assert seen == {m.id for m in messages + arrivals}
     assert len(first) + 2 + len(rest) == len(seen)
+
+
+async def test_a_full_page_of_unreadable_rows_is_never_a_complete_end() -> None:
+    calls: list[Cursor] = []
+
+    async def fetch(cursor: Cursor) -> Page:
+        calls.append(cursor)
+        if cursor.page == 1:
+            return Page([], 3)  # three rows, none understood
+        return Page([msg(1, T0)], 1)
+
+    plain = TimelinePager(fetch, page_size=3)
+    assert await plain.older() == [] and plain.exhausted and not plain.complete
+    paged = TimelinePager(fetch, page_size=3, paged=True)
+    assert [m.id for m in await paged.older()] == ["m1"]
+    assert paged.complete and calls[-1].page == 2

@@ -176,7 +176,13 @@ class TimelinePager:
             oldest = min((m.created_at for m in page.messages), default=None)
             if oldest is not None and (self._oldest is None or oldest < self._oldest):
                 self._oldest = oldest
-            if page.rows < self.page_size or self._oldest is None:
+            if page.rows < self.page_size:
+                self._exhausted = True
+            elif not page.messages and self.paged:
+                self._cursor = Cursor(cursor.before, cursor.page + 1)  # unreadable page: skip it
+            elif not page.messages or self._oldest is None:
+                # A full page of records we could not read: no cursor to go on with.
+                self._record_gap(Gap(OLDEST, cursor.before or NEWEST))
                 self._exhausted = True
             elif self._after is not None and self._oldest <= self._after:
                 self._exhausted = True  # everything further back is outside the filter
@@ -185,7 +191,8 @@ class TimelinePager:
             if self._exhausted:
                 continue
             bound = self._cursor.before
-            assert bound is not None
+            if bound is None:  # still on the newest pages (after an unreadable one)
+                continue
             ready = [m for m in self._held if m.created_at >= bound]
             if ready:
                 self._held = [m for m in self._held if m.created_at < bound]
