@@ -1,0 +1,218 @@
+"""Fault soak: walk the conversation list and whole threads through both API styles while
+the demo server injects faults at random, and count what got lost or repeated.
+
+    python bench/soak.py [--rate 0.2] [--threads N] [--seed S] [--json]
+
+Faults: 429 with Retry-After, 500/502/503, stalls past the read timeout, dropped
+connections and truncated JSON (``inbox_tui.demo.faults.FAULT_KINDS``). Every page the
+pagers return is checked against the server's own dataset: "lost" counts messages (and
+conversations) the server holds that never arrived, "duplicates" those that arrived twice.
+Exit status 1 when anything was lost or repeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from inbox_tui.api.auth import BearerToken, HeymarketJWT
+from inbox_tui.api.heymarket import HeymarketBackend
+from inbox_tui.api.http import HttpSettings
+from inbox_tui.api.workspace import WorkspaceBackend
+from inbox_tui.demo.dataset import Dataset, build_dataset
+from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.models import Conversation, Filters
+
+READ_TIMEOUT = 0.3
+STALL_SECONDS = 0.8  # past the read timeout: the client must give up and retry
+
+
+@dataclass
+class Tally:
+    walks: int = 0
+    messages: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    conversations: int = 0
+    conversations_lost: int = 0
+    conversation_duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def settings() -> HttpSettings:
+    return HttpSettings(
+        connect_timeout=1.0,
+        read_timeout=READ_TIMEOUT,
+        max_retries=10,
+        backoff_base=0.02,
+        backoff_max=0.2,
+        total_wait_max=30.0,
+    )
+
+
+def make_backend(kind: str, server: DemoServer) -> Any:
+    if kind == "workspace":
+        return WorkspaceBackend(
+            server.base_url,
+            BearerToken(server.workspace_token),
+            server.workspace_id,
+            page_size=50,
+            settings=settings(),
+        )
+    auth = HeymarketJWT(server.heymarket_secret_id, server.heymarket_secret_key)
+    return HeymarketBackend(server.base_url, auth, settings=settings())
+
+
+def count(ids: list[str], expected: list[str], what: str, tally: Tally, kind: str) -> None:
+    got = Counter(ids)
+    lost = set(expected) - set(got)
+    dups = sum(n - 1 for n in got.values() if n > 1)
+    extra = set(got) - set(expected)
+    if what == "conversation":
+        tally.conversations += len(expected)
+        tally.conversations_lost += len(lost)
+        tally.conversation_duplicates += dups
+    else:
+        tally.messages += len(expected)
+        tally.lost += len(lost)
+        tally.duplicates += dups
+    for label, bad in (("lost", lost), ("unexpected", extra)):
+        if bad:
+            tally.problems.append(f"{kind}: {len(bad)} {what}(s) {label}: {sorted(bad)[:3]}")
+
+
+async def walk_list(kind: str, backend: Any, ds: Dataset, tally: Tally) -> None:
+    pager = backend.conversations(Filters())
+    keys: list[str] = []
+    while not pager.exhausted:
+        keys.extend(c.key for c in await pager.next_page())
+    if kind == "workspace":
+        expected = sorted({"+" + m.contact for m in ds.workspace_messages})
+    else:
+        expected = sorted({f"{m.inbox_id}:+{m.contact}" for m in ds.messages})
+    count(keys, expected, "conversation", tally, kind)
+
+
+async def walk_thread(kind: str, backend: Any, ds: Dataset, conv: Any, tally: Tally) -> None:
+    number = "+" + conv.contact
+    if kind == "workspace":
+        expected = [m.workspace_id for m in ds.workspace_messages if m.contact == conv.contact]
+        key, inbox = number, None
+    else:
+        expected = [str(m.id) for m in ds.thread(conv.inbox_id, conv.contact)]
+        key, inbox = f"{conv.inbox_id}:{number}", str(conv.inbox_id)
+    conversation = Conversation(key=key, contact=number, inbox_id=inbox, last_at=ds.now)
+    pager = backend.thread(conversation)
+    ids: list[str] = []
+    while not pager.exhausted:
+        ids.extend(m.id for m in await pager.older())
+    tally.walks += 1
+    count(ids, expected, "message", tally, kind)
+
+
+async def soak(server: DemoServer, threads: int) -> tuple[Tally, int]:
+    ds = server.dataset
+    tally = Tally()
+    retries = 0
+    for kind in ("heymarket", "workspace"):
+        backend = make_backend(kind, server)
+        try:
+            await walk_list(kind, backend, ds, tally)
+            for conv in ds.biggest_threads(threads):
+                await walk_thread(kind, backend, ds, conv, tally)
+        finally:
+            retries += backend.stats.retries
+            await backend.aclose()
+    return tally, retries
+
+
+def run(rate: float, threads: int, seed: int, conversations: int, big: list[int]) -> dict:
+    dataset = build_dataset(7, conversations=conversations, big_threads=tuple(big))
+    config = FaultConfig(
+        rate=rate,
+        kinds=FAULT_KINDS,
+        retry_after=0.05,
+        stall_seconds=STALL_SECONDS,
+        seed=seed,
+    )
+    started = time.perf_counter()
+    with DemoServer(dataset=dataset, faults=config) as server:
+        tally, retries = asyncio.run(soak(server, threads))
+        stats = server.stats.snapshot()
+    wall = time.perf_counter() - started
+    return {
+        "rate": rate,
+        "threads_walked": tally.walks,
+        "requests": stats["requests"],
+        "faults_total": stats["faults_total"],
+        "faults": {k: stats["faults"].get(k, 0) for k in FAULT_KINDS},
+        "retries": retries,
+        "messages_expected": tally.messages,
+        "messages_lost": tally.lost,
+        "duplicates": tally.duplicates,
+        "conversations_expected": tally.conversations,
+        "conversations_lost": tally.conversations_lost,
+        "conversation_duplicates": tally.conversation_duplicates,
+        "wall_seconds": round(wall, 2),
+        "problems": tally.problems,
+    }
+
+
+def report(result: dict) -> str:
+    faults = ", ".join(f"{k} {v}" for k, v in result["faults"].items())
+    return "\n".join(
+        [
+            f"fault soak: rate {result['rate']:.0%}, {result['threads_walked']} thread walks "
+            "(heymarket + workspace) and both conversation lists",
+            f"  requests            {result['requests']}",
+            f"  faults injected     {result['faults_total']}  ({faults})",
+            f"  client retries      {result['retries']}",
+            f"  messages expected   {result['messages_expected']}",
+            f"  messages lost       {result['messages_lost']}",
+            f"  duplicates          {result['duplicates']}",
+            f"  conversations       {result['conversations_expected']} expected, "
+            f"{result['conversations_lost']} lost, "
+            f"{result['conversation_duplicates']} duplicated",
+            f"  wall time           {result['wall_seconds']:.1f} s",
+            *(f"  PROBLEM: {p}" for p in result["problems"]),
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=0.2, help="fault rate 0..1 (default 0.2)")
+    parser.add_argument("--threads", type=int, default=4, help="biggest threads to walk")
+    parser.add_argument("--seed", type=int, default=1, help="fault schedule seed")
+    parser.add_argument("--conversations", type=int, default=60, help="dataset size")
+    parser.add_argument(
+        "--big", type=int, nargs="*", default=[1200, 400], help="sizes of the big threads"
+    )
+    parser.add_argument("--json", action="store_true", help="also print one JSON line")
+    args = parser.parse_args(argv)
+    result = run(args.rate, args.threads, args.seed, args.conversations, args.big)
+    print(report(result), flush=True)
+    if args.json:
+        print(json.dumps(result), flush=True)
+    bad = (
+        result["messages_lost"]
+        + result["duplicates"]
+        + result["conversations_lost"]
+        + result["conversation_duplicates"]
+        + len(result["problems"])
+    )
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
