@@ -157,3 +157,17 @@ async def test_request_shapes() -> None:
     body = json.loads(walk.content)
     assert body["limit"] == 50 and body["ascending"] is False and body["order"] == "created_at"
     assert parse_time(body["created_at"]) > datetime.now(UTC)
+
+
+async def test_wrong_shape_is_a_bad_response_with_request_id_and_path() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"surprise": 1}, headers={"X-Request-Id": "rq-shape"})
+
+    hm = HeymarketBackend(
+        "https://hm.test", BearerToken("tok-123456"), transport=httpx.MockTransport(handler)
+    )
+    with pytest.raises(BadResponse) as caught:
+        await hm.inboxes()
+    await hm.aclose()
+    assert caught.value.request_id == "rq-shape" and caught.value.url == "/v1/inboxes"
+    assert caught.value.status == 200 and hm.stats.requests == 1

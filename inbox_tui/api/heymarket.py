@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -275,14 +275,14 @@ class HeymarketBackend:
 
     # -- reference data -------------------------------------------------------------------
     async def inboxes(self) -> list[Inbox]:
-        inboxes = parse_inboxes(await self.client.get_json("/v1/inboxes"))
+        inboxes = await self.client.get_json("/v1/inboxes", parse=parse_inboxes)
         for inbox in inboxes:
             if inbox.phones:
                 self._inbox_phones[inbox.id] = inbox.phones[0]
         return inboxes
 
     async def team_members(self) -> list[TeamMember]:
-        members = parse_team(await self.client.get_json("/v1/team"))
+        members = await self.client.get_json("/v1/team", parse=parse_team)
         self._members = {m.id: m.name for m in members}
         return members
 
@@ -298,14 +298,16 @@ class HeymarketBackend:
                 self._members = {}
         return self._members or {}
 
-    async def _parse(self, data: Any, inbox_id: str | None = None) -> Page:
-        messages, rows = parse_messages(
-            data,
-            members=await self._names(),
-            inbox_phones=self._inbox_phones,
-            inbox_id=inbox_id,
-        )
-        return Page(messages, rows)
+    async def _page_parser(self, inbox_id: str | None = None) -> Callable[[Any], Page]:
+        members = await self._names()
+
+        def parse(data: Any) -> Page:
+            messages, rows = parse_messages(
+                data, members=members, inbox_phones=self._inbox_phones, inbox_id=inbox_id
+            )
+            return Page(messages, rows)
+
+        return parse
 
     # -- messages -------------------------------------------------------------------------
     async def _fetch_all(self, cursor: Cursor, limit: int) -> Page:
@@ -316,7 +318,8 @@ class HeymarketBackend:
             "ascending": False,
             "limit": limit,
         }
-        return await self._parse(await self.client.post_json("/v1/messages/all", body))
+        parse = await self._page_parser()
+        return await self.client.post_json("/v1/messages/all", body, parse=parse)
 
     def team_walk(self, filters: Filters | None = None, *, page_size: int | None = None):
         """A pager over every team message (newest first), ``before``/``after`` applied."""
@@ -357,8 +360,8 @@ class HeymarketBackend:
             params: dict[str, Any] = {"phoneNumber": phone, "inboxID": inbox_param}
             if cursor.before is not None:
                 params["timestamp"] = int(cursor.before.timestamp())
-            data = await self.client.get_json("/v1/messages", params)
-            return await self._parse(data, inbox_id=inbox)
+            parse = await self._page_parser(inbox)
+            return await self.client.get_json("/v1/messages", params, parse=parse)
 
         return TimelinePager(
             fetch,
@@ -389,7 +392,7 @@ class HeymarketBackend:
         if filters.active_fields() - SERVER_FILTERS:
             return None
         body = {"created_at": rfc3339(filters.before)} if filters.before else {}
-        return parse_count(await self.client.post_json("/v1/messages/all/count", body))
+        return await self.client.post_json("/v1/messages/all/count", body, parse=parse_count)
 
     async def conversations_enrichment(
         self, inbox_id: str | None, before: datetime | None = None
@@ -406,8 +409,9 @@ class HeymarketBackend:
             except ValueError:
                 body["filters"] = {"inboxes": [inbox_id]}
         try:
-            data = await self.client.post_json("/v1/conversations", body)
-            found, oldest, rows = parse_conversations(data)
+            found, oldest, rows = await self.client.post_json(
+                "/v1/conversations", body, parse=parse_conversations
+            )
         except AuthError:
             raise
         except ApiError as exc:

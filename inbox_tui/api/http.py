@@ -30,7 +30,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -66,6 +66,7 @@ for _name in ("httpx", "httpcore"):
     if not any(isinstance(f, _QuietUrls) for f in _logger.filters):
         _logger.addFilter(_QuietUrls())
 
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "inbox-tui/0.1 (+https://github.com/; httpx)"
 
@@ -188,12 +189,22 @@ class ApiClient:
     def __repr__(self) -> str:
         return f"ApiClient({self.base_url!r}, requests={self.stats.requests})"
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        parse: Callable[[Any], T] | None = None,
+    ) -> Any:
+        """Decoded JSON, or ``parse(decoded)``: a :class:`BadResponse` that ``parse`` raises
+        (wrong shape) gets this response's status, request id and path attached."""
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        return await self._request("GET", path, params=clean)
+        return await self._request("GET", path, params=clean, parse=parse)
 
-    async def post_json(self, path: str, json: Any = None) -> Any:
-        return await self._request("POST", path, json_body=json)
+    async def post_json(
+        self, path: str, json: Any = None, *, parse: Callable[[Any], T] | None = None
+    ) -> Any:
+        return await self._request("POST", path, json_body=json, parse=parse)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -211,12 +222,15 @@ class ApiClient:
         *,
         params: dict[str, Any] | None = None,
         json_body: Any = None,
+        parse: Callable[[Any], Any] | None = None,
     ) -> Any:
         waited = 0.0
         attempt = 0
         while True:
             try:
-                return await self._attempt(method, path, params=params, json_body=json_body)
+                return await self._attempt(
+                    method, path, params=params, json_body=json_body, parse=parse
+                )
             except _Retry as retry:
                 if attempt >= self.settings.max_retries:
                     raise retry.error from None
@@ -262,6 +276,7 @@ class ApiClient:
         *,
         params: dict[str, Any] | None,
         json_body: Any,
+        parse: Callable[[Any], Any] | None = None,
     ) -> Any:
         self.stats.requests += 1
         try:
@@ -290,7 +305,18 @@ class ApiClient:
             raise NetworkError(
                 f"cannot reach {self._where(path)} ({type(exc).__name__})", url=path
             ) from None
-        return self._decode(response, path)
+        data = self._decode(response, path)
+        if parse is None:
+            return data
+        try:
+            return parse(data)
+        except BadResponse as exc:
+            raise BadResponse(
+                exc.detail,
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+                url=path,
+            ) from None
 
     def _where(self, path: str) -> str:
         host = httpx.URL(self.base_url).host or self.base_url

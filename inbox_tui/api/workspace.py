@@ -173,7 +173,7 @@ class WorkspaceBackend:
         return params
 
     async def _list(self, params: dict[str, Any]) -> ListPage:
-        return parse_page(await self.client.get_json(self.path, params))
+        return await self.client.get_json(self.path, params, parse=parse_page)
 
     def _pager(
         self,
