@@ -46,6 +46,7 @@ INBOXES: tuple[tuple[int, str, str, tuple[int, ...], bool], ...] = (
     (415, "Billing", "14155550102", (1, 6), True),
     (999, "Legal (restricted)", "14155550199", (6,), False),
 )
+INBOX_MEMBERS: dict[int, tuple[int, ...]] = {i[0]: i[3] for i in INBOXES}
 
 INBOUND: dict[int, tuple[str, ...]] = {
     413: (

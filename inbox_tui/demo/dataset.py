@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from inbox_tui.demo import content
+from inbox_tui.phone import pretty
 
 DAY_MS = 86_400_000
 TEAM_ID = 7
@@ -146,12 +147,6 @@ def default_now() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def pretty_phone(digits: str) -> str:
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
-    return "+" + digits
-
-
 class Dataset:
     """Every record the demo server serves, with the indexes the endpoints need."""
 
@@ -254,7 +249,7 @@ class Dataset:
             status or ("received" if inbound else "sent"),
             text,
             user=None if inbound else user,
-            author=(conv.name or pretty_phone(contact))
+            author=(conv.name or pretty("+" + contact))
             if inbound
             else (member.name if member else ""),
             updated_ms=created_ms,
@@ -307,10 +302,6 @@ class Dataset:
         if before_ms is None:
             return self._asc
         return self._asc[: bisect.bisect_left(self._asc_times, before_ms)]
-
-    def after(self, after_ms: int) -> list[DemoMessage]:
-        """All visible messages created strictly after ``after_ms``, oldest first."""
-        return self._asc[bisect.bisect_right(self._asc_times, after_ms) :]
 
     @cached_property
     def by_updated(self) -> list[DemoMessage]:
@@ -401,7 +392,7 @@ class _Gen:
             return DemoMessage(
                 t, conv, "inbound", "mms" if mms else "sms", "received", text,
                 media=self.media() if mms else None,
-                author=conv.name or pretty_phone(conv.contact),
+                author=conv.name or pretty(conv.contact_e164),
                 flagged=rng.random() < 0.03, updated_ms=t,
             )  # fmt: skip
         status = rng.choice(_STATUSES)
@@ -605,8 +596,5 @@ def _finish_conversations(
         waiting = last_direction.get(conv.id) == "inbound"
         conv.read = not (waiting and (age < 5 * DAY_MS or rng.random() < 0.3))
         conv.status = "closed" if (age > 20 * DAY_MS and rng.random() < 0.6) else "open"
-        conv.assigned = (
-            rng.choice(content.INBOXES[[i[0] for i in content.INBOXES].index(conv.inbox_id)][3])
-            if rng.random() < 0.7
-            else None
-        )
+        members = content.INBOX_MEMBERS[conv.inbox_id]
+        conv.assigned = rng.choice(members) if rng.random() < 0.7 else None

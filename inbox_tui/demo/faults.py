@@ -82,10 +82,6 @@ class FaultInjector:
         self._position = 0
         self._lock = threading.Lock()
 
-    @property
-    def schedule_remaining(self) -> int:
-        return max(0, len(self.config.schedule) - self._position)
-
     def eligible(self, path: str) -> bool:
         if path.startswith(CONTROL_PREFIX):
             return False
@@ -128,11 +124,6 @@ class Stats:
     def record_status(self, status: int) -> None:
         with self._lock:
             self.statuses[status] += 1
-
-    @property
-    def faults_total(self) -> int:
-        with self._lock:
-            return sum(self.faults.values())
 
     def reset(self) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ import json
 import random
 import re
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from inbox_tui.demo.auth import check_heymarket
@@ -30,6 +31,8 @@ THREAD_PAGE = 50
 ALL_DEFAULT_LIMIT = 30
 ALL_MAX_LIMIT = 100
 CONVERSATIONS_LIMIT = 50
+CREATED = attrgetter("created_ms")
+UPDATED = attrgetter("updated_ms")
 _DIGITS = re.compile(r"[0-9]{4,15}")
 
 
@@ -173,9 +176,9 @@ def all_messages(req: Request, ctx: DemoContext) -> Response:
     limit = _limit(body, ALL_DEFAULT_LIMIT, ALL_MAX_LIMIT)
     ds = ctx.dataset
     if order == "created_at":
-        records, key = ds.before(None), _created
+        records, key = ds.before(None), CREATED
     else:
-        records, key = ds.by_updated, _updated
+        records, key = ds.by_updated, UPDATED
     if ascending:  # strictly after the cursor: time_ms * 1000 > cursor_us
         start = bisect.bisect_right(records, cursor_us // 1000, key=key)
         page = records[start : start + limit]
@@ -183,14 +186,6 @@ def all_messages(req: Request, ctx: DemoContext) -> Response:
         end = bisect.bisect_left(records, -(-cursor_us // 1000), key=key)
         page = records[max(0, end - limit) : end][::-1]
     return json_response([message_json(m, req.base_url) for m in page])
-
-
-def _created(m: DemoMessage) -> int:
-    return m.created_ms
-
-
-def _updated(m: DemoMessage) -> int:
-    return m.updated_ms
 
 
 def count_messages(req: Request, ctx: DemoContext) -> Response:

@@ -120,11 +120,6 @@ class DemoServer:
     def faults(self) -> FaultConfig:
         return self._app.injector.config if self._app else (self._initial_faults or FaultConfig())
 
-    def set_latency(self, seconds: float) -> None:
-        self._latency = seconds
-        if self._app is not None:
-            self._app.latency = seconds
-
     def add_message(self, inbox_id: int, contact: str, text: str, **fields: Any) -> DemoMessage:
         """A new message arrives (see :meth:`Dataset.add_message` for ``fields``). While the
         server runs, the change is applied on its loop, between requests."""

@@ -13,6 +13,7 @@ import bisect
 import hashlib
 import random
 import re
+from operator import attrgetter
 from typing import Any
 
 from inbox_tui.demo.auth import check_workspace
@@ -24,6 +25,7 @@ from inbox_tui.demo.times import iso_seconds, parse_iso_us
 PREFIX = "/api/ui/workspaces/"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+CREATED = attrgetter("created_ms")
 _E164 = re.compile(r"\+[0-9]{4,15}")
 
 
@@ -96,11 +98,11 @@ def messages(req: Request, ctx: DemoContext, workspace_id: str) -> Response:
     # Time window on whole seconds: created_s > start; created_s < end (or <= if inclusive).
     lo, hi = 0, len(records)
     if start is not None:
-        lo = bisect.bisect_left(records, (start[0] + 1) * 1000, key=_created)
+        lo = bisect.bisect_left(records, (start[0] + 1) * 1000, key=CREATED)
     if end is not None:
         end_s, fraction = end
         last_ok = end_s if (fraction or ctx.workspace_end_date_inclusive) else end_s - 1
-        hi = bisect.bisect_left(records, (last_ok + 1) * 1000, key=_created)
+        hi = bisect.bisect_left(records, (last_ok + 1) * 1000, key=CREATED)
     window = records[lo:hi] if lo < hi else []
     if direction or status or sender or recipient:
         window = [
@@ -127,10 +129,6 @@ def messages(req: Request, ctx: DemoContext, workspace_id: str) -> Response:
             },
         }
     )
-
-
-def _created(m: DemoMessage) -> int:
-    return m.created_ms
 
 
 def _sender(m: DemoMessage) -> str:
