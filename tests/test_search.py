@@ -146,7 +146,8 @@ def test_highlights_point_at_the_match(conn: sqlite3.Connection) -> None:
     assert hit.conversation_key == contact_of(1)
     assert [hit.snippet[a:b] for a, b in hit.highlights] == ["crème"]
     [hit] = search(conn, "angstr")
-    assert [hit.name[a:b] for a, b in hit.name_highlights] == ["Ångström"]
+    # A prefix search highlights the part typed.
+    assert [hit.name[a:b] for a, b in hit.name_highlights] == ["Ångstr"]
     assert hit.highlights == ()
 
 
@@ -181,3 +182,24 @@ def test_recent_order_is_exact_below_the_cap_and_bounded_above(tmp_path: Path) -
     assert len(bounded) == 5 and all("parcel" in h.snippet for h in bounded)
     ranked = search(db, "parcel", limit=200, order="rank")
     assert len(ranked) == 100
+
+
+def test_long_bodies_are_cut_around_the_first_match(tmp_path: Path) -> None:
+    db = connect(tmp_path / "long.sqlite3")
+    body = "filler " * 100 + "the Needle is here " + "tail " * 100
+    upsert_messages(db, [msg(1, 1, body=body)])
+    [hit] = search(db, "needle")
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert len(hit.snippet) <= 122
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["Needle"]
+
+
+def test_fold_keeps_offsets() -> None:
+    from inbox_tui.store.search import fold, highlight
+
+    for text in ("Ångström", "ﬁsh", "Straße", "İstanbul", "日本語", "🎉x"):
+        assert len(fold(text)) == len(text)
+    assert highlight("Café CRÈME brûlée", (("creme", False), ("bru", True))) == (
+        (5, 10),
+        (11, 14),
+    )

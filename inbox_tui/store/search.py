@@ -25,6 +25,7 @@ _WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters an
 _PHRASE = re.compile(r'"([^"]*)"')
 _PHONEISH = re.compile(r"^[\d\s()+\-./]+$")
 MAX_TOKENS = 16
+SNIPPET_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -50,29 +51,85 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def build_match(query: str) -> str | None:
-    """The FTS5 MATCH expression for a user query, or None if nothing is searchable.
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The FTS5 expression and the terms to highlight: ``(folded word, is_prefix)``."""
 
-    Quoted parts become phrases; other words are AND-ed and prefix-matched (words of two
-    or more characters); a query that looks like a phone number becomes one digit prefix.
-    """
+    match: str | None
+    terms: tuple[tuple[str, bool], ...] = ()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, as the ``unicode61 remove_diacritics`` tokenizer
+    compares words (per character, so offsets in ``text`` stay valid)."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)
+        kept = "".join(c for c in base if not unicodedata.combining(c)) or ch
+        out.append(kept[0].casefold()[:1] if kept else ch)
+    return "".join(out)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Quoted parts become phrases; other words are AND-ed and prefix-matched (words of two
+    or more characters); a query that looks like a phone number becomes one digit prefix."""
     text = unicodedata.normalize("NFKC", query or "").strip()
     if not text:
-        return None
+        return ParsedQuery(None)
     if _PHONEISH.match(text):
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3:
-            return _quote(digits) + "*"
+            return ParsedQuery(_quote(digits) + "*", ((digits, True),))
     terms: list[str] = []
+    marks: list[tuple[str, bool]] = []
     for phrase in _PHRASE.findall(text):
         words = _WORD.findall(phrase)
         if words:
             terms.append(_quote(" ".join(words)))
+            marks.extend((fold(w), False) for w in words)
     rest = _PHRASE.sub(" ", text)
     for word in _WORD.findall(rest):
-        terms.append(_quote(word) + ("*" if len(word) >= 2 else ""))
+        prefix = len(word) >= 2
+        terms.append(_quote(word) + ("*" if prefix else ""))
+        marks.append((fold(word), prefix))
     terms = list(dict.fromkeys(terms))[:MAX_TOKENS]
-    return " AND ".join(terms) if terms else None
+    return ParsedQuery(" AND ".join(terms) if terms else None, tuple(dict.fromkeys(marks)))
+
+
+def build_match(query: str) -> str | None:
+    """The FTS5 MATCH expression for a user query, or None if nothing is searchable."""
+    return parse_query(query).match
+
+
+def highlight(text: str, terms: tuple[tuple[str, bool], ...]) -> tuple[tuple[int, int], ...]:
+    """Spans of the words of ``text`` that match ``terms`` (exactly, or as a prefix)."""
+    if not terms or not text:
+        return ()
+    folded = fold(text)
+    spans = []
+    for word in _WORD.finditer(folded):
+        token = word.group()
+        for term, prefix in terms:
+            if token == term or (prefix and token.startswith(term)):
+                spans.append((word.start(), word.start() + (len(term) if prefix else len(token))))
+                break
+    return tuple(spans)
+
+
+def excerpt(
+    text: str, spans: tuple[tuple[int, int], ...], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A window of ``text`` around its first match (``…`` marks cuts), spans shifted."""
+    if len(text) <= width:
+        return text, spans
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - width // 4, len(text) - width))
+    end = min(len(text), start + width)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    kept = tuple((a + shift, b + shift) for a, b in spans if a >= start and b <= end)
+    return prefix + text[start:end] + suffix, kept
 
 
 def split_marked(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -103,8 +160,8 @@ _SELECT_RECENT = """
 WITH candidates AS (
     SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
 )
-SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction
+SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction, m.body
 FROM candidates JOIN messages m ON m.rowid = candidates.rowid
 WHERE 1{extra}
 ORDER BY m.created_us DESC, m.id DESC
@@ -113,8 +170,8 @@ LIMIT ?
 
 # Scoped to one conversation (usually few matches): every match, ordered by time.
 _SELECT_SCOPED = """
-SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction
+SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction, m.body
 FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
 WHERE messages_fts MATCH ? AND m.conversation_key = ?{extra}
 ORDER BY m.created_us DESC, m.id DESC
@@ -122,19 +179,12 @@ LIMIT ?
 """
 
 _SELECT_RANK = """
-SELECT m.rowid, m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction
+SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
+       m.direction, m.body
 FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
 WHERE messages_fts MATCH ?{extra}
 ORDER BY messages_fts.rank
 LIMIT ?
-"""
-
-_MARK = f"""
-SELECT rowid,
-       snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 16),
-       highlight(messages_fts, 1, '{OPEN}', '{CLOSE}')
-FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?
 """
 
 
@@ -155,7 +205,8 @@ def search(
     Never raises for any user text: an expression SQLite still refuses is logged and
     yields no hits.
     """
-    match = build_match(query)
+    parsed = parse_query(query)
+    match = parsed.match
     if match is None or limit <= 0:
         return []
     extra = ""
@@ -178,22 +229,20 @@ def search(
     try:
         rows = conn.execute(sql, args).fetchall()
         hits = []
-        for rowid, source, mid, key, contact, name, created_us, direction in rows:
-            marked = conn.execute(_MARK, (match, rowid)).fetchone()
-            snippet, spans = split_marked(marked[1] or "") if marked else ("", ())
-            name_text, name_spans = split_marked(marked[2] or "") if marked else (name, ())
+        for source, mid, key, contact, name, created_us, direction, body in rows:
+            snippet, spans = excerpt(body, highlight(body, parsed.terms))
             hits.append(
                 SearchHit(
                     message_id=mid,
                     source=source,
                     conversation_key=key,
                     contact=contact,
-                    name=name_text or name or "",
+                    name=name or "",
                     created_at=from_us(created_us),
                     direction=Direction(direction),
                     snippet=snippet,
                     highlights=spans,
-                    name_highlights=name_spans,
+                    name_highlights=highlight(name or "", parsed.terms),
                     cursor=Cursor(created_us, mid),
                 )
             )
