@@ -333,7 +333,7 @@ def render_message(
 
     # Header: label on the bubble's side; status after it (failed: colour AND text).
     status_style = st.failed if plan.failed else st.status
-    header_parts: list[tuple[str, Style]] = [(plan.header, st.meta)]
+    header_parts: list[tuple[str, Style]] = [(plan.header, st.selected if selected else st.meta)]
     if plan.status:
         header_parts += [("  ", Style()), (plan.status, status_style)]
     header_width = sum(cell_len(text) for text, _ in header_parts)

@@ -184,6 +184,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._stalled = False  # a page came back empty without exhausting the pager
         self._pending_jump: str | None = None
         self._applying = False  # inside a merge: scroll changes must not start loads
+        self._styles_dirty = True
 
     # ------------------------------------------------------------------ public API
     @property
@@ -312,14 +313,20 @@ class ThreadView(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height)
 
     def _resolve_styles(self) -> ThreadStyles:
+        def bubble(name: str) -> Style:
+            # Full style: Textual blends translucent theme colours ($boost, 25%) for us.
+            return self.get_component_rich_style(name)
+
         def get(name: str) -> Style:
-            return self.get_component_rich_style(name, partial=True)
+            # Foreground only, so text styles can sit on any bubble background.
+            full = self.get_component_rich_style(name)
+            return full.without_color + Style.from_color(full.color)
 
         return ThreadStyles(
             base=self.rich_style,
-            inbound=get("thread--inbound"),
-            outbound=get("thread--outbound"),
-            note=get("thread--note"),
+            inbound=bubble("thread--inbound"),
+            outbound=bubble("thread--outbound"),
+            note=bubble("thread--note"),
             meta=get("thread--meta"),
             day=get("thread--day"),
             failed=get("thread--failed"),
@@ -332,18 +339,19 @@ class ThreadView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._styles = self._resolve_styles()
         self._relayout(self._content_width() or 80)
-        self.watch(self.app, "theme", self._on_theme_change, init=False)
 
-    def _on_theme_change(self) -> None:
-        self.call_after_refresh(self._restyle)
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: resolve the component styles again at the next paint
+        (they are not final at mount time, so resolution is always lazy)."""
+        super().notify_style_update()
+        self._styles_dirty = True
 
     def _restyle(self) -> None:
+        self._styles_dirty = False
         self._styles = self._resolve_styles()
-        self._ctx = self._make_context(self._ctx.width)
+        self._ctx = self._make_context(self._ctx.width)  # styles don't change heights
         self._strips.clear()
-        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         width = self._content_width()
@@ -410,6 +418,8 @@ class ThreadView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
     def render_line(self, y: int) -> Strip:
+        if self._styles_dirty:
+            self._restyle()
         width = self._content_width()
         virtual_y = y + round(self.scroll_y)
         if virtual_y < STATUS_ROWS:
@@ -461,7 +471,7 @@ class ThreadView(ScrollView, can_focus=True):
     def _status_strip(self, width: int) -> Strip:
         text = self.status_text()
         name = "thread--banner-error" if self._error is not None else "thread--banner"
-        style = self.rich_style + self.get_component_rich_style(name, partial=True)
+        style = self.get_component_rich_style(name)
         pad = max(0, (width - cell_len(text)) // 2)
         segments = [Segment(" " * pad, self.rich_style), Segment(text, style)]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
