@@ -376,42 +376,49 @@ class _Gen:
         return f"{MEDIA_PREFIX}{self.media_counter}.{ext}"
 
     def message(self, conv: DemoConversation, t: int, first: bool) -> DemoMessage:
-        """One plausible message of ``conv`` at ``t`` (ms)."""
-        rng = self.rng
-        r = rng.random()
+        """One plausible message of ``conv`` at ``t`` (ms). Picks use ``seq[int(rand() *
+        len(seq))]`` rather than ``rng.choice``: this runs for every message and the
+        default dataset must build in a few tens of milliseconds."""
+        rand = self.rng.random
+        r = rand()
         inbox = self.inboxes[conv.inbox_id]
+        members = inbox.members
         if r < 0.05 and not first:
-            user = rng.choice(inbox.members)
+            user = members[int(rand() * len(members))]
+            notes = content.NOTES
             return DemoMessage(
-                t, conv, "outbound", "private", "sent", rng.choice(content.NOTES),
+                t, conv, "outbound", "private", "sent", notes[int(rand() * len(notes))],
                 user=user, author=self.members[user].name, updated_ms=t,
             )  # fmt: skip
         if r < 0.53 or first:
-            mms = rng.random() < 0.07
-            text = "" if mms and rng.random() < 0.4 else rng.choice(content.INBOUND[inbox.id])
+            mms = rand() < 0.07
+            pool = content.INBOUND[inbox.id]
+            text = "" if mms and rand() < 0.4 else pool[int(rand() * len(pool))]
             return DemoMessage(
                 t, conv, "inbound", "mms" if mms else "sms", "received", text,
                 media=self.media() if mms else None,
                 author=conv.name or pretty(conv.contact_e164),
-                flagged=rng.random() < 0.03, updated_ms=t,
+                flagged=rand() < 0.03, updated_ms=t,
             )  # fmt: skip
-        status = rng.choice(_STATUSES)
-        if rng.random() < 0.88:
-            user: int | None = rng.choice(inbox.members)
+        status = _STATUSES[int(rand() * len(_STATUSES))]
+        if rand() < 0.88:
+            user: int | None = members[int(rand() * len(members))]
             author = self.members[user].name  # type: ignore[index]
-            text = rng.choice(content.OUTBOUND[inbox.id])
+            pool = content.OUTBOUND[inbox.id]
+            text = pool[int(rand() * len(pool))]
             if "{" in text:
                 first_name = (conv.name or "there").split()[0]
-                text = text.format(first=first_name, n=rng.randrange(100, 99999))
+                text = text.format(first=first_name, n=100 + int(rand() * 99_900))
         else:
-            user, author, text = None, "Auto-reply", rng.choice(content.AUTO_REPLIES)
-        mms = rng.random() < 0.04
+            replies = content.AUTO_REPLIES
+            user, author, text = None, "Auto-reply", replies[int(rand() * len(replies))]
+        mms = rand() < 0.04
         return DemoMessage(
             t, conv, "outbound", "mms" if mms else "sms", status, text,
             media=self.media() if mms else None, user=user, author=author,
-            flagged=rng.random() < 0.02,
-            local_id=f"{rng.getrandbits(64):016x}" if rng.random() < 0.3 else None,
-            updated_ms=t + (rng.randrange(300, 9000) if status != "queued" else 0),
+            flagged=rand() < 0.02,
+            local_id=f"{self.rng.getrandbits(64):016x}" if rand() < 0.3 else None,
+            updated_ms=t + (300 + int(rand() * 8_700) if status != "queued" else 0),
         )  # fmt: skip
 
     def normal_thread(self, conv: DemoConversation, last_ms: int) -> None:
@@ -423,9 +430,9 @@ class _Gen:
         for j in range(n):
             out.append(self.message(conv, t, first=j == n - 1))
             if rng.random() < 0.7:
-                t -= rng.randrange(20_000, 1_200_000)
+                t -= 20_000 + int(rng.random() * 1_180_000)
             else:
-                t -= rng.randrange(7_200_000, 10 * DAY_MS)
+                t -= 7_200_000 + int(rng.random() * (10 * DAY_MS - 7_200_000))
             if t < self.now_ms - 365 * DAY_MS:  # the history spans a year
                 break
 
