@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from inbox_tui import paths, secrets
 from inbox_tui.cli_target import Target, load, resolve_target, warn
 from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
-from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN
+from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN, planned_source
 from inbox_tui.text import one_line
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,7 @@ def _config_show(args: argparse.Namespace) -> int:
         out.append("")
         out.append(f"[profiles.{name}]")
         out.extend(_profile_lines(config.profiles[name]))
+        out.append(f"# secret from: {planned_source(config.profiles[name])}")
     env_lines = []
     for var in (ENV_TOKEN, ENV_SECRET_ID, ENV_SECRET_KEY):
         value = os.environ.get(var)
@@ -244,10 +245,12 @@ def _config_check(args: argparse.Namespace) -> int:
             return _check_target(target)
     except ConfigError as exc:
         problems = getattr(exc, "problems", None)
-        if problems and len(problems) > 1:
-            for problem in problems[1:]:
-                print(f"inbox-tui: also: {secrets.redact(problem)}", file=sys.stderr)
-        raise
+        if not problems or len(problems) < 2:
+            raise
+        for problem in problems:  # check lists them all, one line each
+            print(f"inbox-tui: {secrets.redact(problem)}", file=sys.stderr)
+        log.error("config check: %d problems", len(problems))
+        return 2
 
 
 def _check_target(target: Target) -> int:

@@ -82,6 +82,24 @@ def resolve(name: str, profile: Profile, env: Mapping[str, str] | None = None) -
     return creds
 
 
+def planned_source(profile: Profile, env: Mapping[str, str] | None = None) -> str:
+    """Where :func:`resolve` would take the secret from, without running any command."""
+    env = os.environ if env is None else env
+    if profile.backend == "heymarket" and (env.get(ENV_SECRET_ID) or env.get(ENV_SECRET_KEY)):
+        return f"{ENV_SECRET_ID} + {ENV_SECRET_KEY} (JWT)"
+    if env.get(ENV_TOKEN, "").strip():
+        return ENV_TOKEN
+    if profile.backend == "heymarket" and profile.secret_command:
+        return "secret_command (JWT)"
+    if profile.token_command:
+        return "token_command"
+    if profile.backend == "heymarket" and profile.secret_id and profile.secret_key:
+        return "secret_id + secret_key in this file (JWT)"
+    if profile.token:
+        return "token in this file"
+    return "none: set INBOX_TUI_TOKEN or add token_command"
+
+
 def _joined(creds: Credentials) -> str | None:
     # The JWT signing secret is ID||KEY: hide that string too.
     if creds.secret_id and creds.secret_key:

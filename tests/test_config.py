@@ -206,6 +206,7 @@ def test_config_path_and_show(isolated_dirs: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "[profiles.work]" in out and 'token_command = "pass show heymarket/api-key"' in out
     assert 'default_profile = "work"' in out and "# base_url defaults to" in out
+    assert "# secret from: token_command" in out and "# secret from: none" in out
 
 
 def test_config_show_masks_file_and_env_secrets(
@@ -227,6 +228,7 @@ def test_config_show_masks_file_and_env_secrets(
     assert "token = *** (18 chars)" in captured.out
     assert "INBOX_TUI_TOKEN is set: ***" in captured.out
     assert 'secret_id = "id-1"' in captured.out
+    assert "# secret from: INBOX_TUI_SECRET_ID + INBOX_TUI_SECRET_KEY (JWT)" in captured.out
 
 
 def test_config_show_unknown_profile_exits_2(
@@ -291,3 +293,14 @@ def test_any_text_loads_or_fails_cleanly(text: str) -> None:
         load_config(path)
     except ConfigError as exc:
         assert str(path) in str(exc)
+
+
+def test_config_check_lists_every_problem(
+    isolated_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(isolated_dirs, '[profiles.a]\ntokn = "x"\npage_size = 0\n')
+    assert main(["config", "check"]) == 2
+    err = sorted(capsys.readouterr().err.splitlines())
+    assert len(err) == 2
+    assert err[0].startswith("inbox-tui: bad value for 'page_size'") and "config.toml:3:" in err[0]
+    assert err[1].startswith("inbox-tui: unknown key 'tokn'") and "config.toml:2;" in err[1]
