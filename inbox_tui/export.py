@@ -214,21 +214,27 @@ def _iso(moment: datetime | None) -> str | None:
 def normalise(message: Message) -> dict[str, Any]:
     """One exported record: the normalised fields only (never ``raw``, never auth data)."""
     return {
-        "id": message.id,
+        "id": _field(message.id),
         "created_at": _iso(message.created_at),
         "direction": message.direction.value,
-        "status": message.status,
-        "contact": message.contact,
-        "own_number": message.own_number,
+        "status": _field(message.status),
+        "contact": _field(message.contact),
+        "own_number": _field(message.own_number),
         "author": sanitize(message.author, keep_newlines=False) if message.author else None,
         "body": sanitize(message.body),
         "media_url": sanitize(message.media_url, keep_newlines=False)
         if message.media_url
         else None,
         "flagged": message.flagged,
-        "kind": message.kind,
-        "inbox_id": message.inbox_id,
+        "kind": _field(message.kind),
+        "inbox_id": _field(message.inbox_id),
     }
+
+
+def _field(value: str | None) -> str | None:
+    """Server-supplied ids and labels are data too: no control characters, no lone
+    surrogates (csv/md would carry them raw, and a surrogate cannot be written as UTF-8)."""
+    return None if value is None else sanitize(value, keep_newlines=False)
 
 
 def write_jsonl(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
@@ -266,7 +272,7 @@ def _md(text: str) -> str:
 def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
     title = f"# Conversation with {pretty(conversation.contact)}"
     if conversation.inbox_id:
-        title += f" (inbox {_md(conversation.inbox_id)})"
+        title += f" (inbox {_md(sanitize(conversation.inbox_id, keep_newlines=False))})"
     out.write(title + "\n")
     for message in messages:
         record = normalise(message)
@@ -280,7 +286,7 @@ def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversati
             head += f" · {_md(record['author'])}"
         if message.flagged:
             head += " · flagged"
-        out.write(f"\n**{head}** <!-- id {_md(message.id)} -->\n\n")
+        out.write(f"\n**{head}** <!-- id {_md(record['id'] or '')} -->\n\n")
         body = record["body"] or ""
         lines = body.split("\n") if body else ["(no text)"]
         out.write("\n".join(f"> {_md(line)}" if line else ">" for line in lines) + "\n")
