@@ -293,18 +293,38 @@ def _inbox_app(path: str, result: dict[str, float | str]):  # type: ignore[no-un
     from inbox_tui.store import Store
     from inbox_tui.ui.app import InboxApp
 
+    class Refusing:
+        """A pager whose every request fails as an unreachable server would."""
+
+        exhausted = False
+        requests = 0
+
+        async def next_page(self):  # type: ignore[no-untyped-def]
+            raise NetworkError("offline: cache only")
+
+        older = newer = next_page
+
     class NoNetwork:
+        """The backend of an offline start: every request fails; the cache must serve."""
+
         kind = "workspace"
         label = "offline (cache only)"
 
         def server_filter_fields(self, filters):  # type: ignore[no-untyped-def]
             return frozenset()
 
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-            async def refuse(*a, **k):  # type: ignore[no-untyped-def]
-                raise NetworkError("offline: cache only")
+        def conversations(self, *a, **k):  # type: ignore[no-untyped-def]
+            return Refusing()
 
-            return refuse
+        thread = conversations
+
+        async def inboxes(self):  # type: ignore[no-untyped-def]
+            raise NetworkError("offline: cache only")
+
+        latest = count = inboxes
+
+        async def aclose(self) -> None:
+            return None
 
     class Measured(InboxApp):
         async def on_mount(self) -> None:  # type: ignore[override]
@@ -342,7 +362,10 @@ def first_paint(path: Path, app_kind: str, runs: int = 3) -> dict[str, float]:
             raise SystemExit(f"paint child failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
         data = json.loads(lines[-1])
         if "paint_s" not in data:
-            raise SystemExit(f"the {app_kind} app never painted cached rows: {data}")
+            raise SystemExit(
+                f"the {app_kind} app never painted cached rows within 10 s: {data} "
+                "(is the cache wired into InboxApp(offline=True, store=...)?)"
+            )
         data["wall_s"] = wall
         outs.append(data)
     return {
