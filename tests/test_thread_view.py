@@ -421,3 +421,22 @@ async def test_click_selects_and_double_click_requests_detail() -> None:
         await pilot.click(ThreadView, offset=(10, row), times=2)
         await pilot.pause()
         assert [e.message.id for e in app.details] == ["m0000027"]
+
+
+async def test_a_message_that_cannot_be_laid_out_does_not_crash(monkeypatch: object) -> None:
+    import inbox_tui.ui.thread_view as tv
+
+    real_plan = tv.plan_message
+
+    def flaky_plan(message, ctx, *, day_header):  # type: ignore[no-untyped-def]
+        if message.id == "m0000008":
+            raise ValueError("bad data")
+        return real_plan(message, ctx, day_header=day_header)
+
+    monkeypatch.setattr(tv, "plan_message", flaky_plan)  # type: ignore[attr-defined]
+    app = ThreadApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_thread(pilot, app, FakePager(make_thread(10)))
+        text = "\n".join(screen_text(view))
+        assert "m0000008 cannot be displayed" in text
+        assert "message 9:" in text

@@ -14,6 +14,7 @@ and inserted above while the line the user is looking at stays on the same scree
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import sys
@@ -47,6 +48,8 @@ from inbox_tui.ui.thread_layout import (
     plan_message,
     render_message,
 )
+
+log = logging.getLogger(__name__)
 
 STATUS_ROWS = 1
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -304,7 +307,11 @@ class ThreadView(ScrollView, can_focus=True):
         return plan_message(message, self._ctx, day_header=day_header)
 
     def _height_of(self, message: SmsMessage, day_header: bool) -> int:
-        return message_height(message, self._ctx, day_header=day_header)
+        try:
+            return message_height(message, self._ctx, day_header=day_header)
+        except Exception:  # a message we can't lay out is shown as one error line
+            log.exception("cannot lay out message %s", message.id)
+            return 1
 
     def _content_width(self) -> int:
         return self.scrollable_content_region.width or self.size.width
@@ -449,10 +456,27 @@ class ThreadView(ScrollView, can_focus=True):
         )
         strips = self._strips.get(key)
         if strips is None:
-            plan = self._plan(message, day)
-            strips = render_message(
-                message, plan, self._ctx, selected=selected, highlighted=highlighted
-            )
+            try:
+                plan = self._plan(message, day)
+                strips = render_message(
+                    message, plan, self._ctx, selected=selected, highlighted=highlighted
+                )
+            except Exception:
+                log.exception("cannot render message %s", message.id)
+                strips = []
+            height = self._index.height(pos)
+            if len(strips) != height:  # never let one bad message shift the others
+                error = Strip(
+                    [
+                        Segment("▌ " if selected else "  "),
+                        Segment(
+                            f"⚠ message {sanitize(message.id, keep_newlines=False)[:40]} "
+                            "cannot be displayed (enter for detail)",
+                            self._styles.failed,
+                        ),
+                    ]
+                )
+                strips = (strips + [error] * height)[:height]
             self._strips[key] = strips
         return strips
 
