@@ -54,6 +54,24 @@ async def test_upsert_is_idempotent_and_applies_status_changes(store: Store) -> 
     assert await store.count_messages() == 10
 
 
+async def test_unencodable_text_is_stored_not_fatal(store: Store) -> None:
+    """JSON can carry lone surrogates (``\\ud800``): they become U+FFFD, the batch lands."""
+    bad = msg(1, 1, body="bad \ud800 text \x00 nul", name="Zo\udfffe")
+    bad = bad.model_copy(update={"raw": {"k\ud801": ["v\ud800", 1]}})
+    good = msg(1, 2, body="fine")
+    result = await store.upsert_messages([bad, good])
+    assert len(result.inserted) == 2
+    stored = await store.get_message(bad.id)
+    assert stored is not None
+    assert stored.body == "bad \ufffd text \x00 nul" and stored.contact_name == "Zo\ufffde"
+    assert stored.raw == {"k\ufffd": ["v\ufffd", 1]}
+    assert not (await store.upsert_messages([bad])).changed  # still idempotent
+    assert [h.message_id for h in await store.search("text")] == [bad.id]
+    assert await store.search("\ud800") == []
+    conv = await store.get_conversation(bad.conversation_key)
+    assert conv is not None and conv.last_message is not None
+
+
 async def test_last_occurrence_in_a_batch_wins(store: Store) -> None:
     m = msg(1, 1, status="queued")
     result = await store.upsert_messages([m, m.model_copy(update={"status": "delivered"})])

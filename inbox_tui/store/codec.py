@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
+
 from inbox_tui.models import Conversation, Message, as_utc
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _US = timedelta(microseconds=1)
 
 
@@ -23,6 +28,34 @@ class Cursor(NamedTuple):
     @classmethod
     def of(cls, message: Message) -> Cursor:
         return cls(to_us(message.created_at), message.id)
+
+
+def clean(value: Any) -> Any:
+    """Strings made storable: lone surrogates (JSON can carry ``\\ud800``) cannot be encoded
+    as UTF-8, so they become U+FFFD; other values pass through unchanged."""
+    if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def dump_json(model: BaseModel, **kwargs: Any) -> str:
+    """``model.model_dump_json(**kwargs)``, falling back to a scrubbed copy when a string
+    in it (usually inside ``raw``) holds a lone surrogate."""
+    try:
+        return model.model_dump_json(**kwargs)
+    except PydanticSerializationError:
+        data = _scrub(model.model_dump(mode="python", **kwargs))
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def to_us(value: datetime) -> int:
@@ -77,27 +110,30 @@ MESSAGE_READ_COLUMNS = (
 
 def message_json(message: Message) -> str:
     """The rest of the model (raw payload included), without defaults or column fields."""
-    return message.model_dump_json(
-        exclude=set(_COLUMN_FIELDS), exclude_none=True, exclude_defaults=True
-    )
+    return dump_json(message, exclude=set(_COLUMN_FIELDS), exclude_none=True, exclude_defaults=True)
 
 
 def message_row(message: Message, name: str | None) -> tuple[Any, ...]:
     """The INSERT tuple for ``MESSAGE_COLUMNS``; ``name`` is the best-known contact name."""
-    return (
-        message.source,
-        message.id,
-        message.conversation_key,
-        message.inbox_id,
-        message.contact,
-        to_us(message.created_at),
-        message.status,
-        message.direction.value,
-        int(message.flagged),
-        message.body,
-        message_json(message),
-        message.contact_name or name or "",
-        numbers_text(message.contact),
+    return tuple(
+        map(
+            clean,
+            (
+                message.source,
+                message.id,
+                message.conversation_key,
+                message.inbox_id,
+                message.contact,
+                to_us(message.created_at),
+                message.status,
+                message.direction.value,
+                int(message.flagged),
+                message.body,
+                message_json(message),
+                message.contact_name or name or "",
+                numbers_text(message.contact),
+            ),
+        )
     )
 
 
@@ -127,18 +163,23 @@ CONVERSATION_COLUMNS = (
 
 def conversation_row(conv: Conversation) -> tuple[Any, ...]:
     last = conv.last_message
-    return (
-        conv.key,
-        conv.contact,
-        conv.name,
-        conv.inbox_id,
-        to_us(conv.last_at),
-        int(conv.unread),
-        int(conv.flagged),
-        int(conv.has_failed),
-        last.body if last is not None else "",
-        conv.status,
-        last.model_dump_json() if last is not None else None,
+    return tuple(
+        map(
+            clean,
+            (
+                conv.key,
+                conv.contact,
+                conv.name,
+                conv.inbox_id,
+                to_us(conv.last_at),
+                int(conv.unread),
+                int(conv.flagged),
+                int(conv.has_failed),
+                clean(last.body) if last is not None else "",
+                conv.status,
+                dump_json(last) if last is not None else None,
+            ),
+        )
     )
 
 

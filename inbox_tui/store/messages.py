@@ -19,8 +19,10 @@ from inbox_tui.store.codec import (
     MESSAGE_COLUMNS,
     MESSAGE_READ_COLUMNS,
     Cursor,
+    clean,
     conversation_from_row,
     conversation_row,
+    dump_json,
     from_us,
     message_from_row,
     message_row,
@@ -90,7 +92,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 def _names(conn: sqlite3.Connection, keys: set[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    key_list = sorted(keys)
+    key_list = sorted(clean(k) for k in keys)
     for chunk in _chunks(key_list):
         marks = ",".join("?" * len(chunk))
         for key, name in conn.execute(
@@ -174,16 +176,21 @@ def upsert_messages(
         conn.executemany(
             _UPSERT_CONVERSATION_FROM_MESSAGE,
             [
-                (
-                    key,
-                    msg.contact,
-                    msg.contact_name,
-                    msg.inbox_id,
-                    to_us(msg.created_at),
-                    int(key in unread_keys),
-                    int(msg.is_failed),
-                    msg.body,
-                    msg.model_dump_json(),
+                tuple(
+                    map(
+                        clean,
+                        (
+                            key,
+                            msg.contact,
+                            msg.contact_name,
+                            msg.inbox_id,
+                            to_us(msg.created_at),
+                            int(key in unread_keys),
+                            int(msg.is_failed),
+                            msg.body,
+                            dump_json(msg),
+                        ),
+                    )
                 )
                 for key, msg in newest.items()
             ],
@@ -225,7 +232,7 @@ def upsert_conversations(conn: sqlite3.Connection, conversations: Sequence[Conve
                 conn.execute(
                     "UPDATE messages SET search_name = ? WHERE conversation_key = ? "
                     "AND search_name = ''",
-                    (conv.name, conv.key),
+                    (clean(conv.name), clean(conv.key)),
                 )
     if lasts:
         upsert_messages(conn, lasts)
