@@ -20,6 +20,7 @@ from inbox_tui.models import Conversation
 from inbox_tui.store import (
     SCHEMA_VERSION,
     CacheError,
+    CacheTooNew,
     ConversationCursor,
     Cursor,
     Store,
@@ -323,6 +324,29 @@ def test_garbage_file_is_a_cache_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CacheError):
         connect(path)
+    with pytest.raises(CacheError):
+        connect(tmp_path / "missing" / "x.sqlite3", readonly=True)
+
+
+async def test_damaged_profile_cache_is_moved_aside_not_deleted(isolated_dirs: Path) -> None:
+    path = cache_path("default")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(CacheError):
+        await Store.open_profile(recover=False)
+    async with await Store.open_profile() as s:
+        assert s.recovered_from is not None and s.recovered_from.read_bytes().startswith(b"garb")
+        await s.upsert_messages([msg(1, 1)])
+        assert await s.count_messages() == 1
+
+
+async def test_cache_from_a_newer_version_is_left_alone(isolated_dirs: Path) -> None:
+    conn = connect(cache_path("default"))
+    conn.execute("UPDATE schema_version SET version = 99")
+    conn.close()
+    with pytest.raises(CacheTooNew):
+        await Store.open_profile()
+    assert cache_path("default").exists()
 
 
 # -- crash safety ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The local SQLite cache: see :class:`Store` (async facade) and ``store/commands.py``."""
 
 from inbox_tui.store.codec import Cursor
-from inbox_tui.store.db import SCHEMA_VERSION, CacheError
+from inbox_tui.store.db import SCHEMA_VERSION, CacheError, CacheTooNew
 from inbox_tui.store.messages import ConversationCursor, ThreadState, UpsertResult
 from inbox_tui.store.search import SearchHit, build_match
 from inbox_tui.store.store import Store, StoreClosed, profile_path
@@ -9,6 +9,7 @@ from inbox_tui.store.store import Store, StoreClosed, profile_path
 __all__ = [
     "SCHEMA_VERSION",
     "CacheError",
+    "CacheTooNew",
     "ConversationCursor",
     "Cursor",
     "SearchHit",

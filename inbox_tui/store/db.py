@@ -19,6 +19,10 @@ class CacheError(Exception):
     """The cache file cannot be used (newer schema, corrupt, not a database)."""
 
 
+class CacheTooNew(CacheError):
+    """Written by a newer inbox-tui: left untouched (that version may still need it)."""
+
+
 # Version 1: the first release shape. Kept verbatim: tests build real v1 files from it.
 V1_DDL = """
 CREATE TABLE messages (
@@ -167,7 +171,7 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the database forward to ``target``, one transaction per step."""
     current = schema_version(conn)
     if current > SCHEMA_VERSION:
-        raise CacheError(
+        raise CacheTooNew(
             f"cache schema version {current} is newer than this inbox-tui understands "
             f"({SCHEMA_VERSION}); upgrade inbox-tui or run `inbox-tui cache clear`"
         )
@@ -186,8 +190,6 @@ def connect(
     path: Path, *, readonly: bool = False, migrate_schema: bool = True
 ) -> sqlite3.Connection:
     """Open ``path`` with the cache's pragmas; create/migrate it unless ``readonly``."""
-    if not readonly:
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -197,27 +199,36 @@ def connect(
                 check_same_thread=False,
             )
         else:
+            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 5000")
-        if not readonly:
-            # Only takes effect on a new file (before the first table): lets eviction
-            # give pages back to the filesystem.
-            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA cache_size = -16000")  # 16 MB page cache
-        if not readonly and migrate_schema:
-            migrate(conn)
-        elif readonly:
-            version = schema_version(conn)
-            if version != SCHEMA_VERSION:
-                conn.close()
-                raise CacheError(
-                    f"cache schema version {version} differs from {SCHEMA_VERSION}; "
-                    "open it read-write once to migrate"
-                )
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.Error, OSError) as exc:
         raise CacheError(f"cannot open cache {path}: {exc}") from exc
+    try:
+        _configure(conn, readonly=readonly, migrate_schema=migrate_schema)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise CacheError(f"cannot open cache {path}: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _configure(conn: sqlite3.Connection, *, readonly: bool, migrate_schema: bool) -> None:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if not readonly:
+        # Only takes effect on a new file (before the first table): lets eviction give
+        # pages back to the filesystem.
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -16000")  # 16 MB page cache
+    if not readonly and migrate_schema:
+        migrate(conn)
+    elif readonly and (version := schema_version(conn)) != SCHEMA_VERSION:
+        raise CacheError(
+            f"cache schema version {version} differs from {SCHEMA_VERSION}; "
+            "open it read-write once to migrate"
+        )

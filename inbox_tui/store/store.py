@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -20,11 +22,12 @@ from inbox_tui import paths
 from inbox_tui.models import Conversation, Message
 from inbox_tui.store import evict, messages, search
 from inbox_tui.store.codec import Cursor
-from inbox_tui.store.db import connect
+from inbox_tui.store.db import CacheError, CacheTooNew, connect
 from inbox_tui.store.messages import ConversationCursor, ThreadState, UpsertResult
 from inbox_tui.store.search import Order, SearchHit
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def profile_path(profile: str = "default") -> Path:
@@ -46,6 +49,7 @@ class Store:
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
         self._wconn: sqlite3.Connection | None = None
         self._rconn: sqlite3.Connection | None = None
+        self.recovered_from: Path | None = None  # set when a damaged cache was moved aside
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -62,8 +66,26 @@ class Store:
         return store
 
     @classmethod
-    async def open_profile(cls, profile: str = "default") -> Store:
-        return await cls.open(profile_path(profile))
+    async def open_profile(cls, profile: str = "default", *, recover: bool = True) -> Store:
+        """The profile's cache. With ``recover`` a damaged file (not one from a newer
+        inbox-tui) is moved aside as ``<name>.corrupt-<time>`` and a fresh cache started;
+        :attr:`recovered_from` then names the moved file (tell the user)."""
+        path = profile_path(profile)
+        try:
+            return await cls.open(path)
+        except CacheTooNew:
+            raise
+        except CacheError as exc:
+            if not recover or not path.exists():
+                raise
+            moved = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            path.replace(moved)
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            log.warning("cache %s unusable (%s); moved to %s", path, exc, moved)
+            store = await cls.open(path)
+            store.recovered_from = moved
+            return store
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
