@@ -11,9 +11,12 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_store_support import contact_of, msg
 
 from inbox_tui.models import Conversation
@@ -71,6 +74,28 @@ async def test_unencodable_text_is_stored_not_fatal(store: Store) -> None:
     assert await store.search("\ud800") == []
     conv = await store.get_conversation(bad.conversation_key)
     assert conv is not None and conv.last_message is not None
+
+
+@settings(max_examples=60)
+@given(
+    body=st.text(),
+    name=st.one_of(st.none(), st.text(max_size=30)),
+    raw=st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=20), st.integers())),
+    status=st.text(max_size=12),
+)
+def test_any_text_round_trips(tmp_path_factory, body, name, raw, status) -> None:  # type: ignore[no-untyped-def]
+    from inbox_tui.store.messages import get_message, upsert_messages
+
+    conn = connect(tmp_path_factory.mktemp("rt") / "rt.sqlite3")
+    try:
+        m = msg(1, 1, body=body, name=name).model_copy(
+            update={"raw": raw, "status": status.strip().lower()}
+        )
+        upsert_messages(conn, [m])
+        assert get_message(conn, m.id) == m
+        assert not upsert_messages(conn, [m]).changed
+    finally:
+        conn.close()
 
 
 async def test_last_occurrence_in_a_batch_wins(store: Store) -> None:
@@ -362,7 +387,7 @@ WRITER = textwrap.dedent(
 
     conn = connect(Path(sys.argv[1]))
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    batch_no = 0
+    batch_no = int(sys.argv[2])
     while True:
         batch = [
             Message(id=f"b{batch_no}-{i}", source="workspace",
@@ -380,35 +405,49 @@ WRITER = textwrap.dedent(
 )
 
 
+def _batches(path: Path) -> dict[int, int]:
+    conn = connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+        return dict(
+            conn.execute(
+                "SELECT json_extract(json, '$.raw.batch'), count(*) FROM messages GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_sigkill_during_writes_leaves_a_consistent_cache(tmp_path: Path) -> None:
+    """Three writer processes, each SIGKILLed at a different moment of its write loop."""
     path = tmp_path / "crash.sqlite3"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        committed = -1
-        for line in proc.stdout:
-            committed = int(line)
-            if committed >= 12:
-                break
-        assert committed >= 12
-        os.kill(proc.pid, signal.SIGKILL)  # mid-way through a later batch
-    finally:
-        proc.kill()
-        proc.wait()
-    conn = connect(path)
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
-    counts = dict(
-        conn.execute(
-            "SELECT json_extract(json, '$.raw.batch'), count(*) FROM messages GROUP BY 1"
-        ).fetchall()
-    )
-    assert set(counts.values()) == {250}, "a batch was partially written"
-    assert max(counts) >= committed and sorted(counts) == list(range(len(counts)))
-    conn.close()
+    start = 0
+    for round_no, (wait_batches, extra_sleep) in enumerate([(6, 0.0), (3, 0.013), (4, 0.031)]):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            committed = start - 1
+            for line in proc.stdout:
+                committed = int(line)
+                if committed >= start + wait_batches:
+                    break
+            assert committed >= start + wait_batches, f"writer died early in round {round_no}"
+            time.sleep(extra_sleep)  # land somewhere inside a later batch
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.wait()
+        counts = _batches(path)
+        assert set(counts.values()) == {250}, f"a batch was partially written ({round_no})"
+        assert max(counts) >= committed
+        assert sorted(counts) == list(range(len(counts)))  # nothing committed was lost
+        start = max(counts) + 1
 
 
 # -- cache commands and size limit -----------------------------------------------------
