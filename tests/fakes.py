@@ -134,7 +134,8 @@ class FakeBackend:
 
     ``errors["next_page"|"older"|"count"|"inboxes"]`` is a list of exceptions raised by the
     next calls of that operation (popped one per call). ``gate``, when set, makes every call
-    wait for it, so tests can observe in-flight states.
+    wait for it; ``steps`` lets calls through one permit at a time. Tests use them to observe
+    in-flight states.
     """
 
     kind = "workspace"
@@ -162,6 +163,7 @@ class FakeBackend:
         self.calls: list[tuple[object, ...]] = []
         self.errors: dict[str, list[BaseException]] = {}
         self.gate: asyncio.Event | None = None
+        self.steps: asyncio.Semaphore | None = None  # one permit per call, when set
         self.closed = False
 
     # -- data -----------------------------------------------------------------
@@ -191,6 +193,8 @@ class FakeBackend:
         self.calls.append((name, *args))
         if self.gate is not None:
             await self.gate.wait()
+        elif self.steps is not None:
+            await self.steps.acquire()
         else:
             await asyncio.sleep(0)
         queue = self.errors.get(name)

@@ -107,7 +107,8 @@ async def test_server_faults_over_http(faulty_server, fault, title, http) -> Non
         assert app.banner.message.startswith(title), app.banner.message
         if fault == "500":
             assert "[request id req_" in app.banner.message
-        await wait_for(pilot, lambda: not app.conversation_list.is_loading, timeout=10)
+        # The list fails first; the count and inbox requests follow it and fail too.
+        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"}, timeout=10)
         await pilot.press("r")
         await wait_for(pilot, listed(app), timeout=10)
         await wait_for(pilot, lambda: not app.banner.showing, timeout=10)
@@ -126,6 +127,7 @@ async def test_refused_token_then_fixed_token(faulty_server) -> None:  # type: i
         assert app.banner.message.startswith("Authentication refused (HTTP 401)")
         assert "request id" in app.banner.message
         assert "wrong-token-value" not in screen_text(app)
+        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"}, timeout=10)
         token[0] = faulty_server.workspace_token
         await pilot.press("r")
         await wait_for(pilot, listed(app), timeout=10)

@@ -117,3 +117,30 @@ def test_relative_times() -> None:
     assert relative_time(now - timedelta(days=2), now) == "Sun"
     assert relative_time(now - timedelta(days=10), now) == "Feb 28"
     assert relative_time(now.replace(year=2023), now) == "2023"
+
+
+async def test_rows_arriving_after_a_paint_replace_the_loading_line() -> None:
+    import asyncio
+
+    # Local filters keep one fetch walking several pages: rows from the first page must
+    # show while the next page is still on its way.
+    backend = FakeBackend(300, page_size=20, server_fields=frozenset())
+    app = make_app(backend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, ready(app))
+        backend.steps = asyncio.Semaphore(0)
+        app.apply_filters(Filters(text="thanks"))
+        await wait_for(pilot, lambda: app.conversation_list.is_loading)
+        await pilot.pause()
+        assert "loading conversations" in screen_text(app.conversation_list).splitlines()[0]
+        backend.steps.release()  # one page only
+        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        await pilot.pause()
+        assert app.conversation_list.is_loading  # still walking pages
+        first_line = screen_text(app.conversation_list).splitlines()[0]
+        assert "loading" not in first_line and "+1 (415)" in first_line
+        steps = backend.steps
+        backend.steps = None
+        for _ in range(100):  # let the walk finish
+            steps.release()
+        await wait_for(pilot, ready(app))

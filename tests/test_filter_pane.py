@@ -53,9 +53,12 @@ async def test_outbound_failed_filter_goes_to_the_server(workspace) -> None:  # 
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, ready(app), timeout=10)
-        pane = app.filter_pane
+        assert app.filter_pane is None  # built on first use
         await pilot.press("f")
-        await wait_for(pilot, lambda: pane.has_focus_within)
+        await wait_for(
+            pilot, lambda: app.filter_pane is not None and app.filter_pane.has_focus_within
+        )
+        pane = app.filter_pane
         assert app.conversation_list.display  # wide terminal: docked beside the list
         # Keyboard only: outbound in the direction set, "failed" in the status list.
         await pilot.press("down", "down", "enter", "tab")
@@ -86,7 +89,9 @@ async def test_local_fields_are_labelled_and_counted_as_local(workspace) -> None
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, ready(app), timeout=10)
         await pilot.press("f")
+        await wait_for(pilot, lambda: app.filter_pane is not None)
         pane = app.filter_pane
+        await pilot.pause()
         assert "(local)" in str(pane.query_one("#tag-text").render())
         assert "(local)" in str(pane.query_one("#tag-flagged_only").render())
         assert "(server)" in str(pane.query_one("#tag-direction").render())
@@ -105,7 +110,9 @@ async def test_invalid_date_shows_inline_error_and_applies_nothing() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, ready(app))
         await pilot.press("f")
+        await wait_for(pilot, lambda: app.filter_pane is not None)
         pane = app.filter_pane
+        await pilot.pause()
         pane.query_one("#after").focus()
         await pilot.press(*"2024-13-45", "enter")
         await pilot.pause()
@@ -159,3 +166,6 @@ async def test_narrow_filter_pane_replaces_the_list() -> None:
         await pilot.pause()
         assert app.conversation_list.region.width >= 70
         assert isinstance(app.filter_pane, FilterPane) and app.filter_pane.region.width == 0
+        await pilot.press("f")  # reopening reuses the pane and keeps its fields
+        await pilot.pause()
+        assert len(app.query(FilterPane)) == 1 and app.filter_pane.region.width >= 70

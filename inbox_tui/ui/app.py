@@ -26,7 +26,7 @@ from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
 from inbox_tui.ui.banner import ErrorBanner, error_text
 from inbox_tui.ui.commands import InboxCommands
-from inbox_tui.ui.conversation_list import ConversationList
+from inbox_tui.ui.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.filter_pane import FilterPane
 from inbox_tui.ui.help_screen import HelpScreen
 from inbox_tui.ui.inbox_picker import ALL_INBOXES, InboxPicker
@@ -47,11 +47,12 @@ class InboxApp(App[None]):
     AUTO_FOCUS = "#list"
 
     BINDINGS = [
+        # Footer order: "back" first, so an 80-column footer still shows how to leave a thread.
+        Binding("h,escape", "go_back", "Back", key_display="h"),
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False),
-        Binding("h,escape", "go_back", "Back to list", show=False),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("f", "toggle_filters", "Filters"),
         Binding("F", "clear_filters", "Clear filters", show=False),
@@ -88,7 +89,7 @@ class InboxApp(App[None]):
         self.filters = Filters()
         self.inboxes: list[Inbox] = []
         self._thread_pane_open = False  # narrow layout: which of list/thread is shown
-        self._thread_focus_pending = False
+        self._side_loads_pending = False
 
     # ---------------------------------------------------------------- layout
 
@@ -98,7 +99,7 @@ class InboxApp(App[None]):
         label = f"{self.profile_name}: {self.backend.label}"
         self.header = AppHeader(label, insecure=self.insecure, id="header")
         self.banner = ErrorBanner(id="banner")
-        self.filter_pane = FilterPane(self.backend.server_filter_fields, id="filters")
+        self.filter_pane: FilterPane | None = None  # built when first opened (startup cost)
         self.conversation_list = ConversationList(clock=self.clock, id="list")
         self.thread = ThreadView(id="thread", tz=self.tz)
         self.search_input = Input(
@@ -108,22 +109,24 @@ class InboxApp(App[None]):
         yield self.header
         yield self.banner
         with Horizontal(id="body") as self.body:
-            yield self.filter_pane
             yield self.conversation_list
             yield self.thread
         yield self.search_input
         yield self.status
-        yield Footer()
+        # The footer (one widget per key hint) is mounted right after the first frame.
 
     def on_mount(self) -> None:
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
         self._apply_layout()
-        self.reload()
-        self._load_inboxes()
+        # First paint first: the count and the inbox list wait until the first page of
+        # conversations is in, so they don't compete with it for the server and the loop.
+        self._side_loads_pending = True
+        self.reload(count=False)
         self.set_interval(60, self.conversation_list.tick)
 
     def on_ready(self) -> None:
+        self.mount(Footer())
         if self.focused is None:
             self.conversation_list.focus()
 
@@ -151,7 +154,7 @@ class InboxApp(App[None]):
 
     # ---------------------------------------------------------------- loading
 
-    def reload(self) -> None:
+    def reload(self, *, count: bool = True) -> None:
         """(Re)load the conversation list and the count for the current inbox and filters.
         Exclusive workers: whatever was in flight for the old filters is cancelled."""
         server = self.backend.server_filter_fields(self.filters)
@@ -164,7 +167,14 @@ class InboxApp(App[None]):
         self.conversation_list.load(pager, self.filters.only(local))
         self.status.set_filters(self.filters, local)
         self.status.set_listed(0)
-        self._count()
+        if count:
+            self._count()
+
+    def _start_side_loads(self) -> None:
+        if self._side_loads_pending:
+            self._side_loads_pending = False
+            self._count()
+            self._load_inboxes()
 
     @work(group="count", exclusive=True, exit_on_error=False)
     async def _count(self) -> None:
@@ -209,14 +219,9 @@ class InboxApp(App[None]):
             self.show_error(error, lambda: self.open_conversation(conversation), "thread")
             return
         self.thread.show(conversation, pager, highlight=highlight)
+        self.header.set_conversation(contact_label(conversation))
         self._thread_pane_open = True
         self._apply_layout()
-        self._focus_thread()
-
-    def _focus_thread(self) -> None:
-        # ThreadView.loading is its own "page in flight" flag, and Textual refuses focus to
-        # a widget whose ``loading`` is true: focus again once the first page is in.
-        self._thread_focus_pending = True
         self.thread.focus()
 
     # ---------------------------------------------------------------- errors
@@ -242,6 +247,7 @@ class InboxApp(App[None]):
     @on(ConversationList.LoadFailed)
     def _on_list_failed(self, event: ConversationList.LoadFailed) -> None:
         self.show_error(event.error, event.retry, "list")
+        self._start_side_loads()
 
     @on(ThreadView.LoadFailed)
     def _on_thread_failed(self, event: ThreadView.LoadFailed) -> None:
@@ -250,15 +256,12 @@ class InboxApp(App[None]):
     @on(ThreadView.OlderLoaded)
     def _on_thread_loaded(self) -> None:
         self._resolved("thread")
-        if self._thread_focus_pending:
-            self._thread_focus_pending = False
-            if self.focused is self.conversation_list or self.focused is None:
-                self.thread.focus()
 
     @on(ConversationList.Loaded)
     def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
         self.status.set_listed(event.total)
         self._resolved("list")
+        self._start_side_loads()
 
     @on(ConversationList.Opened)
     def _on_opened(self, event: ConversationList.Opened) -> None:
@@ -290,10 +293,14 @@ class InboxApp(App[None]):
         self.reload()
 
     def _set_filters_open(self, open_: bool) -> None:
-        body = self.body
-        body.set_class(open_, "-filters-open")
-        if open_:
-            self.filter_pane.query_one("#direction").focus()
+        if open_ and self.filter_pane is None:
+            self.filter_pane = FilterPane(
+                self.backend.server_filter_fields, initial=self.filters, id="filters"
+            )
+            self.body.mount(self.filter_pane, before=self.conversation_list)
+        self.body.set_class(open_, "-filters-open")
+        if open_ and self.filter_pane is not None:
+            self.call_after_refresh(self.filter_pane.focus_first)
         else:
             self._focus_main()
 
@@ -307,7 +314,8 @@ class InboxApp(App[None]):
         self._set_filters_open(not self.filters_open)
 
     def action_clear_filters(self) -> None:
-        self.filter_pane.set_filters(Filters())
+        if self.filter_pane is not None:
+            self.filter_pane.set_filters(Filters())
         self.apply_filters(Filters())
         self.notify("Filters cleared", timeout=2)
 
@@ -325,7 +333,8 @@ class InboxApp(App[None]):
         text = event.value.strip() or None
         self._close_search()
         filters = self.filters.model_copy(update={"text": text})
-        self.filter_pane.set_filters(filters)
+        if self.filter_pane is not None:
+            self.filter_pane.set_filters(filters)
         self.apply_filters(filters)
 
     def _close_search(self) -> None:
@@ -339,20 +348,19 @@ class InboxApp(App[None]):
         if search.has_class("-visible"):
             self._close_search()
             return
-        if self.filters_open and self.filter_pane.has_focus_within:
+        if self.filters_open and self.filter_pane and self.filter_pane.has_focus_within:
             self._set_filters_open(False)
             return
         if self.banner.showing and self.focused is self.conversation_list:
             self.banner.dismiss()
             return
         self._thread_pane_open = False
-        self._thread_focus_pending = False
         self._apply_layout()
         self.conversation_list.focus()
 
     def _panes(self) -> list[Widget]:
         panes: list[Widget] = []
-        if self.filters_open:
+        if self.filters_open and self.filter_pane is not None:
             panes.append(self.filter_pane)
         if not (self.narrow and self._thread_pane_open) and not (
             self.filters_open and not self.body.has_class("-wide")
@@ -364,8 +372,9 @@ class InboxApp(App[None]):
 
     def action_cycle_pane(self, step: int) -> None:
         focused = self.focused
-        if focused is not None and self.filter_pane in focused.ancestors:
-            fields = [w for w in self.filter_pane.query("*") if w.focusable]
+        pane = self.filter_pane
+        if focused is not None and pane is not None and pane in focused.ancestors:
+            fields = [w for w in pane.query("*") if w.focusable]
             if fields and focused in fields:
                 index = fields.index(focused) + step
                 if 0 <= index < len(fields):
@@ -381,8 +390,8 @@ class InboxApp(App[None]):
             -1,
         )
         target = panes[(current + step) % len(panes)]
-        if target is self.filter_pane:
-            self.filter_pane.query_one("#direction").focus()
+        if pane is not None and target is pane:
+            pane.focus_first()
         else:
             target.focus()
 
@@ -402,7 +411,6 @@ class InboxApp(App[None]):
             focused = self.focused
             self.open_conversation(self.thread.conversation)
             if focused is not None and not self.narrow:
-                self._thread_focus_pending = False
                 focused.focus()
 
     def action_dismiss_error(self) -> None:
@@ -428,6 +436,7 @@ class InboxApp(App[None]):
             self.inbox_id = None if result == ALL_INBOXES else result
             self._show_inbox_label()
             self.thread.clear()
+            self.header.set_conversation("")
             self._thread_pane_open = False
             self._apply_layout()
             self.reload()

@@ -243,7 +243,7 @@ class ConversationList(ScrollView, can_focus=True):
             self._keys.add(conversation.key)
             self._rows.append(conversation)
         self._update_virtual_size()
-        self.refresh()
+        self._invalidate()  # rows (and the status line) moved under their cached keys
         if first and self._rows:
             self.post_message(self.Highlighted(self._rows[0]))
 
@@ -378,7 +378,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _refresh_status_line(self) -> None:
         self._update_virtual_size()
-        self.refresh()
+        self._invalidate()
 
     def _get_styles(self) -> _Styles:
         if self._styles is None:
@@ -456,7 +456,7 @@ class ConversationList(ScrollView, can_focus=True):
             right.append(" ")
         right.append(relative_time(conversation.last_at, self._now).rjust(6), style=s.time)
         left = Text(" ").append_text(markers).append(" ")
-        left.append(_contact_label(conversation), style=s.unread if conversation.unread else s.name)
+        left.append(contact_label(conversation), style=s.unread if conversation.unread else s.name)
         if row_height == 1:
             left.append("  ")
             left.append(self._preview(conversation), style=s.preview)
@@ -477,7 +477,7 @@ class ConversationList(ScrollView, can_focus=True):
         return prefix + body
 
 
-def _contact_label(conversation: Conversation) -> str:
+def contact_label(conversation: Conversation) -> str:
     name = sanitize(conversation.name or "", keep_newlines=False).strip()
     number = pretty(conversation.contact)
     return f"{one_line(name, 40)} · {number}" if name else number

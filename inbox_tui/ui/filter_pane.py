@@ -89,12 +89,14 @@ class FilterPane(VerticalScroll, can_focus=False):
         self,
         server_fields: Callable[[Filters], frozenset[str]],
         *,
+        initial: Filters | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._server_fields = server_fields
         self._applied = Filters()
+        self._initial = initial or Filters()
         self._debounce: Timer | None = None
         self._quiet = False  # set while the form is filled programmatically
 
@@ -135,6 +137,11 @@ class FilterPane(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.update_tags(PROBE)
+        if not self._initial.is_empty():
+            self.set_filters(self._initial)
+
+    def focus_first(self) -> None:
+        self.query_one("#direction", RadioSet).focus()
 
     # ---------------------------------------------------------------- public API
 

@@ -49,6 +49,7 @@ class AppHeader(Static):
         self.inbox = "All inboxes"
         self.state = Connection.CONNECTING
         self.detail = ""
+        self.conversation = ""
 
     def on_mount(self) -> None:
         self._paint()
@@ -57,24 +58,43 @@ class AppHeader(Static):
         self.inbox = inbox
         self._paint()
 
+    def set_conversation(self, label: str) -> None:
+        """The open conversation (so a narrow terminal showing only the thread says whose)."""
+        self.conversation = label
+        self._paint()
+
     def set_state(self, state: Connection, detail: str = "") -> None:
         self.state = state
         self.detail = detail
         self._paint()
 
+    def on_resize(self) -> None:
+        self._paint()
+
     def _paint(self) -> None:
+        text = self.render_text(with_backend=True)
+        width = self.content_region.width or self.app.size.width
+        if text.cell_len > width:  # narrow: the state matters more than the backend label
+            text = self.render_text(with_backend=False)
+        self.update(text)
+
+    def render_text(self, *, with_backend: bool) -> Text:
         text = Text("inbox-tui", style="bold")
-        text.append(" · ")
-        text.append(one_line(self.backend_label, 60))
+        if with_backend:
+            text.append(" · ")
+            text.append(one_line(self.backend_label, 60))
         text.append(" · ")
         text.append(one_line(self.inbox, 40), style="bold")
+        if self.conversation:
+            text.append(" › ")
+            text.append(one_line(self.conversation, 40), style="bold")
         text.append(" · ")
         text.append(f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state))
         if self.detail:
             text.append(f" ({one_line(self.detail, 40)})", style="dim")
         if self.insecure:
             text.append("  ⚠ INSECURE (TLS verification off)", style="bold reverse")
-        self.update(text)
+        return text
 
 
 def _state_style(state: Connection) -> str:

@@ -1,0 +1,126 @@
+"""Regenerate the SVG screenshots in this folder: ``python screenshots/generate.py``.
+
+Each shot drives the real app (``App.run_test``) against the embedded demo server (the
+heymarket API style, as ``inbox-tui --demo`` uses) over loopback HTTP, with the dataset,
+the clock and the time zone pinned, so the pictures change only when the UI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from inbox_tui.api.auth import BearerToken
+from inbox_tui.api.heymarket import HeymarketBackend
+from inbox_tui.api.http import HttpSettings
+from inbox_tui.demo.dataset import build_dataset
+from inbox_tui.demo.faults import FaultConfig
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.ui.app import InboxApp
+
+HERE = Path(__file__).resolve().parent
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+Step = Callable[[Pilot[None], InboxApp], Awaitable[None]]
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 15) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"screenshot step timed out: {condition}")
+        await pilot.pause(0.02)
+
+
+async def settled(pilot: Pilot[None], app: InboxApp) -> None:
+    await until(pilot, lambda: bool(app.conversation_list.conversations))
+    await until(pilot, lambda: not app.conversation_list.is_loading and app.focused is not None)
+    await until(pilot, lambda: not app.status.counting)
+    await pilot.pause(0.1)
+
+
+async def open_conversation(pilot: Pilot[None], app: InboxApp, index: int) -> None:
+    await settled(pilot, app)
+    app.conversation_list.select(index)
+    await pilot.press("enter")
+    await until(pilot, lambda: app.thread.selected_message is not None)
+    await pilot.pause(0.1)
+
+
+async def main_view(pilot: Pilot[None], app: InboxApp) -> None:
+    await open_conversation(pilot, app, 1)
+
+
+async def scroll_back(pilot: Pilot[None], app: InboxApp) -> None:
+    """Open the 5,000-message thread (the demo's newest conversation) and page up through
+    several older pages, fetched ahead of the cursor."""
+    await open_conversation(pilot, app, 0)
+    for _ in range(25):
+        await pilot.press("ctrl+u")
+        await pilot.pause(0.02)
+    await pilot.pause(0.5)
+
+
+async def filter_pane(pilot: Pilot[None], app: InboxApp) -> None:
+    await open_conversation(pilot, app, 1)
+    await pilot.press("f", "down", "down", "enter", "tab", *["down"] * 5, "space")
+    await until(pilot, lambda: bool(app.filters.statuses))
+    await settled(pilot, app)
+
+
+async def help_screen(pilot: Pilot[None], app: InboxApp) -> None:
+    await settled(pilot, app)
+    await pilot.press("question_mark")
+    await pilot.pause(0.2)
+
+
+async def error_banner(pilot: Pilot[None], app: InboxApp) -> None:
+    await until(pilot, lambda: app.banner.showing)
+    await until(pilot, lambda: not app.conversation_list.is_loading)
+    await pilot.pause(0.2)
+
+
+async def narrow(pilot: Pilot[None], app: InboxApp) -> None:
+    await open_conversation(pilot, app, 1)
+
+
+SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
+    ("main-view", (140, 36), main_view, ()),
+    ("thread-scroll-back", (140, 36), scroll_back, ()),
+    ("filter-pane", (160, 40), filter_pane, ()),
+    ("help", (120, 40), help_screen, ()),
+    ("error-banner", (120, 24), error_banner, ("500", "500", "500", "500")),
+    ("narrow-80x24", (80, 24), narrow, ()),
+]
+
+
+async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step) -> Path:
+    backend = HeymarketBackend(
+        server.base_url,
+        BearerToken(server.heymarket_token),
+        settings=HttpSettings(max_retries=0),
+    )
+    app = InboxApp(backend, profile_name="demo", clock=lambda: NOW, tz=UTC)
+    async with app.run_test(size=size) as pilot:
+        await step(pilot, app)
+        path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
+    return path
+
+
+async def generate(only: set[str]) -> None:
+    with DemoServer(dataset=build_dataset(7, now=NOW)) as server:
+        for name, size, step, faults in SHOTS:
+            if only and name not in only:
+                continue
+            server.set_faults(FaultConfig(schedule=faults))
+            path = await shoot(server, name, size, step)
+            print(f"wrote {path.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(generate(set(sys.argv[1:])))
