@@ -221,3 +221,12 @@ def test_a_handler_bug_still_answers_500_with_a_request_id(
         )
     assert r.status_code == 500 and r.json()["request_id"] == r.headers["x-request-id"]
     assert "demo server failed" in caplog.text
+
+
+def test_server_never_installs_its_own_stderr_handlers() -> None:
+    """Inside the TUI a stream handler writing to the terminal would garble the screen."""
+    import logging
+
+    with DemoServer(dataset=SMALL):
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            assert not logging.getLogger(name).handlers, name

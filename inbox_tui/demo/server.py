@@ -185,6 +185,9 @@ class DemoServer:
             app,
             lifespan="off",
             log_level="warning",
+            # No dictConfig of uvicorn's own stderr handlers: inside the TUI they would
+            # write over the screen. Records propagate to whatever logging the app set up.
+            log_config=None,
             access_log=False,
             loop="asyncio",
             http="h11",
