@@ -12,8 +12,6 @@ import sqlite3
 
 from inbox_tui.store.db import transaction
 
-_BATCH = 5  # conversations evicted between two size checks (bounds the overshoot)
-
 
 def used_bytes(conn: sqlite3.Connection) -> int:
     """Bytes of the database that hold data (free pages excluded)."""
@@ -28,24 +26,19 @@ def enforce_limit(
 ) -> int:
     """Evict until ``used_bytes <= max_bytes`` or nothing evictable is left.
 
-    Returns the number of messages removed. Each batch is one transaction.
+    Each round estimates how many messages must go (from the average size of a message),
+    deletes whole threads, oldest activity first, until that many are gone (one
+    transaction), then measures again. Returns the number of messages removed.
     """
     evicted = 0
-    if used_bytes(conn) <= max_bytes:
-        return 0
-    skip = sorted(protected_keys)
-    while used_bytes(conn) > max_bytes:
-        marks = ",".join("?" * len(skip))
-        exclude = f"AND c.key NOT IN ({marks})" if skip else ""
-        keys = [
-            key
-            for (key,) in conn.execute(
-                "SELECT c.key FROM conversations c WHERE EXISTS "
-                "(SELECT 1 FROM messages m WHERE m.conversation_key = c.key) "
-                f"{exclude} ORDER BY c.last_us, c.key LIMIT ?",
-                [*skip, _BATCH],
-            )
-        ]
+    position: tuple[int, str] | None = None  # keyset: threads before it are done
+    while (used := used_bytes(conn)) > max_bytes:
+        (count,) = conn.execute("SELECT count(*) FROM messages").fetchone()
+        if count == 0:
+            break
+        per_message = max(1, used // count)
+        goal = max(1, (used - max_bytes) // per_message)
+        keys, position = _oldest_threads(conn, goal, position, protected_keys)
         if not keys:
             break
         with transaction(conn):
@@ -56,8 +49,39 @@ def enforce_limit(
                 conn.execute("DELETE FROM thread_state WHERE conversation_key = ?", (key,))
         # Fold FTS delete markers into the index so the freed pages show up.
         with transaction(conn):
-            conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', 64)")
+            conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', 256)")
     (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
     if evicted and mode == 2:  # incremental: hand the free pages back to the filesystem
         conn.execute("PRAGMA incremental_vacuum")
     return evicted
+
+
+def _oldest_threads(
+    conn: sqlite3.Connection,
+    goal: int,
+    position: tuple[int, str] | None,
+    protected: frozenset[str],
+) -> tuple[list[str], tuple[int, str] | None]:
+    """Least recently active conversations (after ``position``) holding >= ``goal``
+    messages in total, and the new position."""
+    keys: list[str] = []
+    total = 0
+    sql = "SELECT last_us, key FROM conversations"
+    args: list[object] = []
+    if position is not None:
+        sql += " WHERE (last_us, key) > (?, ?)"
+        args.extend(position)
+    sql += " ORDER BY last_us, key"
+    for last_us, key in conn.execute(sql, args):
+        position = (last_us, key)
+        if key in protected:
+            continue
+        (n,) = conn.execute(
+            "SELECT count(*) FROM messages WHERE conversation_key = ?", (key,)
+        ).fetchone()
+        if n:
+            keys.append(key)
+            total += n
+            if total >= goal:
+                break
+    return keys, position
