@@ -152,3 +152,67 @@ async def test_export_writes_the_open_conversation(tmp_path, monkeypatch) -> Non
         await wait_for(pilot, lambda: list(tmp_path.glob("inbox-*.md")))
     content = next(tmp_path.glob("inbox-*.md")).read_text()
     assert all(f"#{n}" in content for n in range(6))  # every message of the thread
+
+
+async def test_header_shows_insecure_and_offline_states() -> None:
+    app = make_app(FakeBackend(3), insecure=True, offline=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        header = str(app.header.render())
+        assert "INSECURE" in header
+        assert "offline" in header
+
+
+async def test_palette_provider_lists_every_command() -> None:
+    from textual.command import DiscoveryHit
+
+    from inbox_tui.ui.commands import InboxCommands
+
+    app = make_app(FakeBackend(3))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        provider = InboxCommands(app.screen)
+        names = [hit.display for hit in [h async for h in provider.discover()]]
+        assert all(isinstance(h, DiscoveryHit) for h in [h async for h in provider.discover()])
+        for wanted in ("Switch inbox", "Toggle filters", "Export conversation", "Refresh"):
+            assert wanted in [str(n) for n in names]
+        hits = [h async for h in provider.search("inbox")]
+        assert hits and "Switch inbox" in str(hits[0].text)
+
+
+async def test_enter_on_a_message_opens_the_detail_screen() -> None:
+    from inbox_tui.ui.detail_screen import DetailScreen
+
+    app = make_app(FakeBackend(5))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.selected_message is not None)
+        await wait_for(pilot, lambda: app.focused is app.thread)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailScreen))
+
+
+async def test_mouse_click_selects_and_double_click_opens() -> None:
+    app = make_app(FakeBackend(10))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        await pilot.click("#list", offset=(5, 4))  # third row (two lines per row)
+        assert app.conversation_list.cursor == 2
+        await pilot.click("#list", offset=(5, 4), times=2)
+        await wait_for(pilot, lambda: app.thread.conversation is not None)
+        assert app.thread.conversation == app.conversation_list.conversations[2]
+
+
+async def test_refresh_reloads_the_list() -> None:
+    backend = FakeBackend(10)
+    app = make_app(backend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        before = sum(1 for c in backend.calls if c[0] == "conversations")
+        await pilot.press("r")
+        await wait_for(pilot, loaded(app))
+        assert sum(1 for c in backend.calls if c[0] == "conversations") == before + 1
+        assert app.is_running

@@ -274,7 +274,7 @@ class InboxApp(App[None]):
         except ImportError:
             self.notify("The detail view is not available yet", timeout=3)
             return
-        self.push_screen(DetailScreen(event.message))
+        self.push_screen(DetailScreen(event.message, tz=self.tz))
 
     # ---------------------------------------------------------------- filters and search
 
@@ -408,10 +408,7 @@ class InboxApp(App[None]):
             return
         self.reload()
         if self.thread.conversation is not None:
-            focused = self.focused
-            self.open_conversation(self.thread.conversation)
-            if focused is not None and not self.narrow:
-                focused.focus()
+            self.thread.action_retry()  # with no error pending: fetch newer messages in place
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()
