@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from operator import attrgetter
 
 from inbox_tui.demo import content
 from inbox_tui.phone import pretty
@@ -24,6 +25,7 @@ DAY_MS = 86_400_000
 TEAM_ID = 7
 TEAM_NAME = "Harbor & Pine Outfitters"
 MEDIA_PREFIX = "/_demo/media/"
+CREATED = attrgetter("created_ms")  # bisect key of the lists kept in creation order
 _STATUS_WEIGHTS = (
     ("delivered", 72),
     ("sent", 9),
@@ -193,7 +195,8 @@ class Dataset:
 
     def thread(self, inbox_id: int, contact_digits: str) -> list[DemoMessage]:
         """The messages of one conversation, oldest first (as read); [] if unknown."""
-        return list(self._thread_asc(inbox_id, contact_digits))
+        conv = self.conversation(inbox_id, contact_digits)
+        return [] if conv is None else list(self._threads[conv.id])
 
     def biggest_threads(self, n: int | None = None) -> list[DemoConversation]:
         """Conversations by message count, largest first."""
@@ -278,30 +281,18 @@ class Dataset:
             threads[message.conversation.id].append(message)
         return threads
 
-    @cached_property
-    def _thread_times(self) -> dict[int, list[int]]:
-        return {cid: [m.created_ms for m in msgs] for cid, msgs in self._threads.items()}
-
-    def _thread_asc(self, inbox_id: int, contact: str) -> list[DemoMessage]:
-        conv = self.conversation(inbox_id, contact)
-        return [] if conv is None else self._threads[conv.id]
-
     def thread_before(self, conv: DemoConversation, before_ms: int | None) -> list[DemoMessage]:
         """Messages of ``conv`` created strictly before ``before_ms``, oldest first."""
         msgs = self._threads[conv.id]
         if before_ms is None:
             return msgs
-        return msgs[: bisect.bisect_left(self._thread_times[conv.id], before_ms)]
-
-    @cached_property
-    def _asc_times(self) -> list[int]:
-        return [m.created_ms for m in self._asc]
+        return msgs[: bisect.bisect_left(msgs, before_ms, key=CREATED)]
 
     def before(self, before_ms: int | None) -> list[DemoMessage]:
         """All visible messages created strictly before ``before_ms``, oldest first."""
         if before_ms is None:
             return self._asc
-        return self._asc[: bisect.bisect_left(self._asc_times, before_ms)]
+        return self._asc[: bisect.bisect_left(self._asc, before_ms, key=CREATED)]
 
     @cached_property
     def by_updated(self) -> list[DemoMessage]:
@@ -325,8 +316,6 @@ _DERIVED = (
     "messages",
     "_conversation_index",
     "_threads",
-    "_thread_times",
-    "_asc_times",
     "by_updated",
     "_workspace_asc",
     "workspace_by_number",

@@ -23,7 +23,7 @@ from typing import Any
 
 from inbox_tui.demo.auth import check_heymarket
 from inbox_tui.demo.context import DemoContext
-from inbox_tui.demo.dataset import MEDIA_PREFIX, DemoConversation, DemoMessage
+from inbox_tui.demo.dataset import CREATED, MEDIA_PREFIX, DemoConversation, DemoMessage
 from inbox_tui.demo.http import HttpError, Request, Response, json_response
 from inbox_tui.demo.times import parse_iso_us, rfc3339_ms
 
@@ -31,7 +31,6 @@ THREAD_PAGE = 50
 ALL_DEFAULT_LIMIT = 30
 ALL_MAX_LIMIT = 100
 CONVERSATIONS_LIMIT = 50
-CREATED = attrgetter("created_ms")
 UPDATED = attrgetter("updated_ms")
 _DIGITS = re.compile(r"[0-9]{4,15}")
 

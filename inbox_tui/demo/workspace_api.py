@@ -13,19 +13,17 @@ import bisect
 import hashlib
 import random
 import re
-from operator import attrgetter
 from typing import Any
 
 from inbox_tui.demo.auth import check_workspace
 from inbox_tui.demo.context import DemoContext
-from inbox_tui.demo.dataset import DemoMessage
+from inbox_tui.demo.dataset import CREATED, DemoMessage
 from inbox_tui.demo.http import HttpError, Request, Response, json_response
 from inbox_tui.demo.times import iso_seconds, parse_iso_us
 
 PREFIX = "/api/ui/workspaces/"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-CREATED = attrgetter("created_ms")
 _E164 = re.compile(r"\+[0-9]{4,15}")
 
 
