@@ -138,6 +138,11 @@ async def test_search_applies_text_filter() -> None:
         assert rows and all("thanks" in r.last_message.body.lower() for r in rows)
         assert "(local)" in str(app.status.render())
         assert app.focused is app.conversation_list
+        await pilot.press("slash", "x", "escape")  # escape cancels without applying
+        await pilot.pause()
+        assert not app.search_input.has_class("-visible")
+        assert app.filters.text == "thanks"
+        assert app.focused is app.conversation_list
 
 
 async def test_export_writes_the_open_conversation(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

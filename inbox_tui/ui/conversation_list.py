@@ -24,7 +24,7 @@ from textual.strip import Strip
 from inbox_tui.core.backend import ConversationPager
 from inbox_tui.models import Conversation, Direction, Filters
 from inbox_tui.phone import pretty
-from inbox_tui.text import one_line, sanitize
+from inbox_tui.text import one_line
 from inbox_tui.ui.local_filter import conversation_matches
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 
@@ -456,7 +456,8 @@ class ConversationList(ScrollView, can_focus=True):
             right.append(" ")
         right.append(relative_time(conversation.last_at, self._now).rjust(6), style=s.time)
         left = Text(" ").append_text(markers).append(" ")
-        left.append(contact_label(conversation), style=s.unread if conversation.unread else s.name)
+        label = contact_label(conversation, short=row_height == 1)
+        left.append(label, style=s.unread if conversation.unread else s.name)
         if row_height == 1:
             left.append("  ")
             left.append(self._preview(conversation), style=s.preview)
@@ -477,10 +478,13 @@ class ConversationList(ScrollView, can_focus=True):
         return prefix + body
 
 
-def contact_label(conversation: Conversation) -> str:
-    name = sanitize(conversation.name or "", keep_newlines=False).strip()
+def contact_label(conversation: Conversation, *, short: bool = False) -> str:
+    """``Name · +1 (415) 555-0100``; with ``short``, the name alone when there is one."""
+    name = one_line(conversation.name or "", 40).strip()
     number = pretty(conversation.contact)
-    return f"{one_line(name, 40)} · {number}" if name else number
+    if not name:
+        return number
+    return name if short else f"{name} · {number}"
 
 
 def _last_failed(conversation: Conversation) -> bool:
