@@ -468,6 +468,9 @@ async def test_cache_commands(isolated_dirs: Path) -> None:
     cache_clear("work")
     assert not path.exists() and not Path(f"{path}-wal").exists()
     cache_clear("work")  # idempotent
+    path.write_bytes(b"not a database at all" * 50)
+    broken = cache_stats("work")
+    assert "error" in broken and broken["file_bytes"] > 0
 
 
 async def test_enforce_limit_evicts_oldest_threads_but_never_the_open_one(store: Store) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox_tui.store import evict
-from inbox_tui.store.db import CacheError, connect, schema_version
+from inbox_tui.store.db import connect, schema_version
 from inbox_tui.store.store import profile_path
 
 _SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -23,7 +23,8 @@ def _files(path: Path) -> list[Path]:
 
 
 def cache_stats(profile: str = "default") -> dict[str, Any]:
-    """Size and contents of a profile's cache. Never creates the file."""
+    """Size and contents of a profile's cache. Never creates or changes the file; a
+    damaged one is described by an ``error`` entry."""
     path = cache_path(profile)
     size = sum(p.stat().st_size for p in _files(path) if p.exists())
     stats: dict[str, Any] = {
@@ -41,7 +42,8 @@ def cache_stats(profile: str = "default") -> dict[str, Any]:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise CacheError(f"cannot read cache {path}: {exc}") from exc
+        stats["error"] = f"cannot read the cache: {exc}"
+        return stats
     try:
         version = schema_version(conn)
         stats["schema_version"] = version
@@ -53,7 +55,8 @@ def cache_stats(profile: str = "default") -> dict[str, Any]:
             ).fetchone()[0]
             stats["used_bytes"] = evict.used_bytes(conn)
     except sqlite3.DatabaseError as exc:
-        raise CacheError(f"cannot read cache {path}: {exc}") from exc
+        # A damaged file is reported, not raised: `cache clear` (or the next start) fixes it.
+        stats["error"] = f"cannot read the cache: {exc}"
     finally:
         conn.close()
     return stats
