@@ -65,8 +65,13 @@ async def _measure_one(n: int) -> dict[str, float]:
                 await pilot.pause()
                 cpu.append((time.process_time() - c0) * 1000)
                 wall.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        await pilot.resize_terminal(80, 40)
+        await pilot.pause()
+        resize_ms = (time.perf_counter() - t0) * 1000
         return {
             "messages": n,
+            "resize_ms": round(resize_ms, 1),
             "open_ms": round(open_ms, 1),
             "keys": len(cpu),
             "median_ms": round(statistics.median(cpu), 2),
@@ -77,18 +82,22 @@ async def _measure_one(n: int) -> dict[str, float]:
 
 
 def measure_thread_scroll(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
-    """``{N: {"median_ms", "p95_ms", "max_ms", "wall_median_ms", "open_ms", "keys",
-    "messages"}}``; the ``*_ms`` per-key figures are CPU ms per keypress incl. repaint."""
+    """``{N: {"median_ms", "p95_ms", "max_ms", "wall_median_ms", "open_ms", "resize_ms",
+    "keys", "messages"}}``; the per-key figures are CPU ms per keypress incl. repaint;
+    ``open_ms``/``resize_ms`` are wall ms to show the thread / re-layout at 80 columns."""
     return {n: asyncio.run(_measure_one(n)) for n in sizes}
 
 
 def main() -> None:
     print("thread scroll, headless 100x40: CPU ms per keypress (key + repaint)")
-    print(f"{'messages':>9} {'median':>8} {'p95':>8} {'max':>8} {'wall med':>9} {'open ms':>9}")
+    print(
+        f"{'messages':>9} {'median':>8} {'p95':>8} {'max':>8} {'wall med':>9}"
+        f" {'open ms':>9} {'resize ms':>10}"
+    )
     for n, row in measure_thread_scroll().items():
         print(
             f"{n:>9,} {row['median_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['max_ms']:>8.2f}"
-            f" {row['wall_median_ms']:>9.2f} {row['open_ms']:>9.1f}"
+            f" {row['wall_median_ms']:>9.2f} {row['open_ms']:>9.1f} {row['resize_ms']:>10.1f}"
         )
 
 

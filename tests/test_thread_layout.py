@@ -11,6 +11,7 @@ from thread_fakes import START, make_message, make_thread
 
 from inbox_tui.models import Direction
 from inbox_tui.ui.thread_layout import (
+    Fenwick,
     LayoutContext,
     ThreadIndex,
     message_height,
@@ -137,6 +138,8 @@ def test_day_separators_between_days_only() -> None:
 def _assert_index_consistent(index: ThreadIndex, ctx: LayoutContext) -> None:
     fresh = ThreadIndex(height_of(ctx), UTC)
     fresh.rebuild(index.messages())
+    fresh.make_all_exact()
+    index.make_all_exact()
     assert index.total_lines == fresh.total_lines
     assert [m.id for m in index.messages()] == [m.id for m in fresh.messages()]
     for offset, pos in enumerate(range(index.first_pos, index.last_pos + 1)):
@@ -200,3 +203,49 @@ def test_fast_height_equals_the_plan(body: str, media: str | None, width: int, n
     for day in (False, True):
         plan = plan_message(message, ctx, day_header=day)
         assert message_height(message, ctx, day_header=day) == plan.height
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=80),
+    st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=30))),
+)
+def test_fenwick_matches_naive_prefix_sums(
+    values: list[int], updates: list[tuple[int, int]]
+) -> None:
+    tree = Fenwick()
+    naive: list[int] = []
+    for v in values:
+        tree.append(v)
+        naive.append(v)
+    for index, new in updates:
+        i = index % len(naive)
+        new = max(1, new)
+        tree.add(i, new - naive[i])
+        naive[i] = new
+    assert tree.total == sum(naive) and tree.values == naive
+    for count in range(len(naive) + 1):
+        assert tree.prefix(count) == sum(naive[:count])
+    y = 0
+    for i, v in enumerate(naive):
+        for off in range(v):
+            assert tree.find(y) == (i, off)
+            y += 1
+
+
+def test_relayout_and_rebuild_use_estimates_until_made_exact() -> None:
+    msgs = make_thread(300)
+    index = ThreadIndex(height_of(WIDE), UTC, lambda m, d: 3)
+    index.rebuild(msgs)
+    assert index.total_lines == 900 and not index.is_exact(0)
+    assert index.make_exact(5) != 0 or index.height(5) == 3
+    assert index.is_exact(5)
+    index.make_all_exact()
+    exact_total = index.total_lines
+    narrow = ThreadIndex(height_of(NARROW), UTC)
+    narrow.rebuild(msgs)
+    narrow.make_all_exact()
+    index._height_of = height_of(NARROW)  # the width changed
+    index.relayout()
+    assert index.total_lines == exact_total  # old heights kept as estimates
+    index.make_all_exact()
+    assert index.total_lines == narrow.total_lines

@@ -440,3 +440,45 @@ async def test_a_message_that_cannot_be_laid_out_does_not_crash(monkeypatch: obj
         text = "\n".join(screen_text(view))
         assert "m0000008 cannot be displayed" in text
         assert "message 9:" in text
+
+
+async def test_resize_keeps_the_top_message_in_place() -> None:
+    app = ThreadApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_thread(pilot, app, FakePager(make_thread(300), page_size=300))
+        for _ in range(8):
+            await pilot.press("pageup")
+        lines = screen_text(view)
+        row, top_id = next(
+            (i, line.split("message ")[1].split(":")[0])
+            for i, line in enumerate(lines)
+            if "message " in line and ":" in line.split("message ")[1][:8]
+        )
+        await pilot.resize_terminal(70, 30)
+        await pilot.pause()
+        after = screen_text(view)
+        assert any(f"message {top_id}:" in line for line in after[: row + 2])
+        assert all(cell_len(line) == view.scrollable_content_region.width for line in after)
+
+
+async def test_large_initial_thread_opens_with_estimates_and_scrolls_everywhere() -> None:
+    thread = make_thread(20_000)
+    app = ThreadApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.show(conversation(), FakePager(thread, page_size=100), initial=thread)
+        await settle(pilot, view)
+        assert len(view.messages) == 20_000
+        assert any("message 19999:" in line for line in screen_text(view))
+        assert view.scroll_y == view.max_scroll_y
+        await pilot.press("g")
+        assert view.selected_message is not None
+        assert view.selected_message.id == "m0000000"
+        assert any("message 0:" in line for line in screen_text(view))
+        view.jump_to("m0012345")
+        await pilot.pause()
+        assert any("message 12345:" in line for line in screen_text(view))
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        assert any("message 19999:" in line for line in screen_text(view))

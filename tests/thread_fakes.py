@@ -145,5 +145,6 @@ class ThreadApp(App[None]):
 
 
 def screen_text(view: ThreadView) -> list[str]:
-    """The text of every visible line of ``view`` as rendered right now."""
+    """The text of every visible line of ``view`` as the next frame will paint it."""
+    view.ensure_layout()
     return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]

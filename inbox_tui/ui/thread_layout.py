@@ -16,7 +16,6 @@ Two parts:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -250,6 +249,18 @@ def message_height(message: SmsMessage, ctx: LayoutContext, *, day_header: bool)
     return int(day_header) + 1 + body_lines + media_lines + 1
 
 
+def estimate_height(message: SmsMessage, ctx: LayoutContext, *, day_header: bool) -> int:
+    """A cheap guess at :func:`message_height` (no wrapping) for messages not yet shown."""
+    width = ctx.content_width
+    inner = max(1, (width if width < NARROW_WIDTH else min(width * 3 // 4, 90)) - 2)
+    size = len(message.body)
+    if not size and message.media_url:
+        body = 0
+    else:
+        body = min(max(1, -(-size // inner) + message.body.count("\n")), ctx.max_body_lines + 1)
+    return int(day_header) + 1 + body + (1 if message.media_url else 0) + 1
+
+
 def plan_message(message: SmsMessage, ctx: LayoutContext, *, day_header: bool) -> MessagePlan:
     inner_left, box_max = _bubble_geometry(message, ctx)
     inner = max(1, box_max - 2)
@@ -369,22 +380,102 @@ def render_message(
 # --------------------------------------------------------------------------- the index
 
 
+class Fenwick:
+    """Prefix sums of positive ints with O(log n) append, point update and search."""
+
+    __slots__ = ("_top", "_total", "_tree", "values")
+
+    def __init__(self) -> None:
+        self.values: list[int] = []
+        self._tree: list[int] = [0]  # 1-based
+        self._total = 0
+        self._top = 1  # highest power of two <= len (for the search)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def append(self, value: int) -> None:
+        self.values.append(value)
+        i = len(self.values)
+        low = i & -i
+        node = value
+        j = 1
+        while j < low:  # node i covers (i - low, i]: its children are i-1, i-2, i-4, ...
+            node += self._tree[i - j]
+            j <<= 1
+        self._tree.append(node)
+        self._total += value
+        while self._top * 2 <= i:
+            self._top *= 2
+
+    def add(self, index: int, delta: int) -> None:
+        self.values[index] += delta
+        self._total += delta
+        i = index + 1
+        n = len(self.values)
+        while i <= n:
+            self._tree[i] += delta
+            i += i & -i
+
+    def prefix(self, count: int) -> int:
+        """Sum of the first ``count`` values."""
+        total = 0
+        i = count
+        while i > 0:
+            total += self._tree[i]
+            i -= i & -i
+        return total
+
+    def find(self, y: int) -> tuple[int, int]:
+        """``(i, y - prefix(i))`` for the value ``i`` whose span contains offset ``y``
+        (``0 <= y < total``)."""
+        pos = 0
+        rest = y
+        step = self._top
+        n = len(self.values)
+        tree = self._tree
+        while step:
+            nxt = pos + step
+            if nxt <= n and tree[nxt] <= rest:
+                pos = nxt
+                rest -= tree[nxt]
+            step >>= 1
+        return pos, rest
+
+
 class ThreadIndex:
     """Loaded messages in ``sort_key`` order with their heights, addressable by line.
 
     Messages have *absolute positions* that never shift: appended ones get 0, 1, 2, ...,
     prepended (older) ones -1, -2, .... Lines are counted from the top of the oldest
-    message. ``height_of(message, day_header)`` is supplied by the owner (it depends on
-    the width), so this class stays free of rendering concerns.
+    message. Heights live in two Fenwick trees (one per direction), so appending,
+    prepending, changing one height, ``top_of`` and ``locate`` are all O(log n).
+
+    Heights are exact or *estimated*: a rebuild (``rebuild``, out-of-order merge) uses
+    ``estimate_of`` and a width change (``relayout``) keeps the old heights as estimates,
+    both without laying anything out; the owner calls :meth:`make_exact` for what it is
+    about to show and keeps its viewport anchored while estimates turn exact.
     """
 
-    def __init__(self, height_of: Callable[[SmsMessage, bool], int], tz: tzinfo | None) -> None:
+    def __init__(
+        self,
+        height_of: Callable[[SmsMessage, bool], int],
+        tz: tzinfo | None,
+        estimate_of: Callable[[SmsMessage, bool], int] | None = None,
+    ) -> None:
         self._height_of = height_of
+        self._estimate_of = estimate_of or height_of
         self._tz = tz
         self._back: list[SmsMessage] = []  # positions 0, 1, 2, ...
         self._front: list[SmsMessage] = []  # positions -1, -2, ... (front[0] is -1)
-        self._back_prefix: list[int] = [0]  # line offset of back[i] from position 0
-        self._front_prefix: list[int] = [0]  # lines from front[i]'s top to position 0
+        self._back_h = Fenwick()
+        self._front_h = Fenwick()
+        self._back_exact = bytearray()
+        self._front_exact = bytearray()
         self._position: dict[str, int] = {}
         self._days: dict[str, date] = {}
 
@@ -402,7 +493,7 @@ class ThreadIndex:
 
     @property
     def total_lines(self) -> int:
-        return self._back_prefix[-1] + self._front_prefix[-1]
+        return self._back_h.total + self._front_h.total
 
     def message(self, pos: int) -> SmsMessage:
         return self._back[pos] if pos >= 0 else self._front[-pos - 1]
@@ -437,80 +528,93 @@ class ThreadIndex:
     # ---- geometry
     def top_of(self, pos: int) -> int:
         """First line of the message at ``pos``."""
-        base = self._front_prefix[-1]
+        base = self._front_h.total
         if pos >= 0:
-            return base + self._back_prefix[pos]
-        return base - self._front_prefix[-pos]
+            return base + self._back_h.prefix(pos)
+        return base - self._front_h.prefix(-pos)
 
     def height(self, pos: int) -> int:
-        if pos >= 0:
-            return self._back_prefix[pos + 1] - self._back_prefix[pos]
-        return self._front_prefix[-pos] - self._front_prefix[-pos - 1]
+        return self._back_h.values[pos] if pos >= 0 else self._front_h.values[-pos - 1]
+
+    def is_exact(self, pos: int) -> bool:
+        return bool(self._back_exact[pos] if pos >= 0 else self._front_exact[-pos - 1])
 
     def locate(self, y: int) -> tuple[int, int] | None:
         """``(position, line within message)`` for line ``y``, or None past either end."""
         if y < 0 or y >= self.total_lines:
             return None
-        rel = y - self._front_prefix[-1]
+        rel = y - self._front_h.total
         if rel >= 0:
-            pos = bisect_right(self._back_prefix, rel) - 1
-            return pos, rel - self._back_prefix[pos]
-        # Above position 0: front_prefix is increasing going up.
-        up = -rel  # lines above position 0's top, >= 1
-        i = bisect_right(self._front_prefix, up - 1)  # front[i-1] contains it
-        pos = -i
-        return pos, self._front_prefix[i] - up
+            return self._back_h.find(rel)
+        # ``up`` lines above position 0's top; front[k] spans (prefix(k), prefix(k+1)].
+        k, from_bottom = self._front_h.find(-rel - 1)
+        return -(k + 1), self._front_h.values[k] - 1 - from_bottom
 
     # ---- mutation
     def clear(self) -> None:
-        self.__init__(self._height_of, self._tz)  # type: ignore[misc]
+        self.__init__(self._height_of, self._tz, self._estimate_of)  # type: ignore[misc]
 
     def rebuild(self, messages: Iterable[SmsMessage]) -> None:
-        """Replace everything (sorted, de-duplicated by id; last copy wins)."""
+        """Replace everything (sorted, de-duplicated by id; last copy wins). Heights are
+        estimates until :meth:`make_exact`."""
         unique = {m.id: m for m in messages}
         self.clear()
-        self._append_sorted(sorted(unique.values(), key=lambda m: m.sort_key))
+        self._append_sorted(sorted(unique.values(), key=lambda m: m.sort_key), exact=False)
 
     def relayout(self) -> None:
-        """Recompute every height (the width changed)."""
-        self.rebuild(self.messages())
+        """The width changed: every height becomes an estimate (its old value), O(n)
+        in C only; nothing is laid out until asked for."""
+        self._back_exact = bytearray(len(self._back))
+        self._front_exact = bytearray(len(self._front))
 
-    def _append_sorted(self, messages: list[SmsMessage]) -> None:
+    def make_exact(self, pos: int) -> int:
+        """Lay out the message at ``pos`` if its height is an estimate; returns the change."""
+        if self.is_exact(pos):
+            return 0
+        return self._refresh_height(pos)
+
+    def make_all_exact(self) -> None:
+        for pos in range(self.first_pos, self.last_pos + 1):
+            self.make_exact(pos)
+
+    def _append_sorted(self, messages: list[SmsMessage], *, exact: bool = True) -> None:
+        measure = self._height_of if exact else self._estimate_of
         for message in messages:
             pos = len(self._back)
             self._back.append(message)
             self._position[message.id] = pos
-            h = self._height_of(message, self.has_day_header(pos))
-            self._back_prefix.append(self._back_prefix[-1] + h)
+            self._back_h.append(max(1, measure(message, self.has_day_header(pos))))
+            self._back_exact.append(exact)
 
     def _prepend_sorted(self, messages: list[SmsMessage]) -> None:
         old_first = self.first_pos if len(self) else None
+        start = len(self._front)
         for message in reversed(messages):
             self._front.append(message)
-            pos = -len(self._front)
-            self._position[message.id] = pos
-            # The day header is decided against the next message below, fixed up later.
-            self._front_prefix.append(self._front_prefix[-1])
-        # Heights, bottom-up, now that neighbours are known.
-        for i in range(len(self._front) - len(messages), len(self._front)):
+            self._position[message.id] = -len(self._front)
+        # Heights once all neighbours (and so all day headers) are known.
+        for i in range(start, len(self._front)):
             pos = -(i + 1)
-            h = self._height_of(self.message(pos), self.has_day_header(pos))
-            self._front_prefix[i + 1] = self._front_prefix[i] + h
+            self._front_h.append(
+                max(1, self._height_of(self.message(pos), self.has_day_header(pos)))
+            )
+            self._front_exact.append(1)
         if old_first is not None:
             self._refresh_height(old_first)  # it may have lost its day header
 
-    def _refresh_height(self, pos: int) -> None:
-        """Recompute one message's height; O(messages between it and position 0)."""
-        new = self._height_of(self.message(pos), self.has_day_header(pos))
+    def _refresh_height(self, pos: int) -> int:
+        """Lay out one message again; O(log n). Returns the height change."""
+        new = max(1, self._height_of(self.message(pos), self.has_day_header(pos)))
         delta = new - self.height(pos)
-        if not delta:
-            return
         if pos >= 0:
-            for i in range(pos + 1, len(self._back_prefix)):
-                self._back_prefix[i] += delta
+            self._back_exact[pos] = 1
+            if delta:
+                self._back_h.add(pos, delta)
         else:
-            for i in range(-pos, len(self._front_prefix)):
-                self._front_prefix[i] += delta
+            self._front_exact[-pos - 1] = 1
+            if delta:
+                self._front_h.add(-pos - 1, delta)
+        return delta
 
     def merge(self, messages: Iterable[SmsMessage]) -> str:
         """Add or update messages. Returns how: "none", "prepend", "append", "update",

@@ -30,7 +30,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -44,6 +44,7 @@ from inbox_tui.ui.thread_layout import (
     MessagePlan,
     ThreadIndex,
     ThreadStyles,
+    estimate_height,
     message_height,
     plan_message,
     render_message,
@@ -178,7 +179,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._generation = 0
         self._styles = ThreadStyles()
         self._ctx = LayoutContext(width=80, tz=tz)
-        self._index = ThreadIndex(self._height_of, tz)
+        self._index = ThreadIndex(self._height_of, tz, self._estimate_of)
         self._strips: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(2048)
         self._versions: dict[str, int] = {}
         self._selected_id: str | None = None
@@ -313,6 +314,9 @@ class ThreadView(ScrollView, can_focus=True):
             log.exception("cannot lay out message %s", message.id)
             return 1
 
+    def _estimate_of(self, message: SmsMessage, day_header: bool) -> int:
+        return estimate_height(message, self._ctx, day_header=day_header)
+
     def _content_width(self) -> int:
         return self.scrollable_content_region.width or self.size.width
 
@@ -424,6 +428,39 @@ class ThreadView(ScrollView, can_focus=True):
         return round(self.scroll_y) >= self.max_scroll_y
 
     # ------------------------------------------------------------------ rendering
+    def ensure_layout(self) -> None:
+        """Lay out exactly the messages in the viewport whose heights are estimates (after
+        a resize or a rebuild), keeping what is on screen where it is. O(screen)."""
+        if not len(self._index) or self._applying:
+            return
+        view = self._viewport_height()
+        self._applying = True
+        try:
+            for _ in range(8):  # converges in one or two rounds
+                top = round(self.scroll_y) - STATUS_ROWS
+                last_line = self._index.total_lines - 1
+                first = self._index.locate(min(max(0, top), last_line))
+                last = self._index.locate(min(max(0, top + view), last_line))
+                if first is None or last is None:
+                    return
+                pending = [
+                    pos for pos in range(first[0], last[0] + 1) if not self._index.is_exact(pos)
+                ]
+                if not pending:
+                    return
+                anchor = self._capture_anchor()
+                changed = False
+                for pos in pending:
+                    changed = bool(self._index.make_exact(pos)) or changed
+                if changed:
+                    self._sync_size(anchor)
+        finally:
+            self._applying = False
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.ensure_layout()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         if self._styles_dirty:
             self._restyle()
@@ -456,6 +493,7 @@ class ThreadView(ScrollView, can_focus=True):
         )
         strips = self._strips.get(key)
         if strips is None:
+            failed = False
             try:
                 plan = self._plan(message, day)
                 strips = render_message(
@@ -463,9 +501,12 @@ class ThreadView(ScrollView, can_focus=True):
                 )
             except Exception:
                 log.exception("cannot render message %s", message.id)
-                strips = []
+                strips, failed = [], True
             height = self._index.height(pos)
-            if len(strips) != height:  # never let one bad message shift the others
+            if len(strips) == height:
+                self._strips[key] = strips
+            elif failed or self._index.is_exact(pos):
+                # Never let one bad message shift the others: fill its lines.
                 error = Strip(
                     [
                         Segment("▌ " if selected else "  "),
@@ -477,7 +518,14 @@ class ThreadView(ScrollView, can_focus=True):
                     ]
                 )
                 strips = (strips + [error] * height)[:height]
-            self._strips[key] = strips
+                self._strips[key] = strips
+            else:
+                # Height still an estimate (rendered outside render_lines): lay it out
+                # for the next frame; show what fits now.
+                blank = Strip.blank(self._ctx.width, self.rich_style)
+                strips = (strips + [blank] * height)[:height]
+                self.call_later(self.ensure_layout)
+                self.refresh()
         return strips
 
     def status_text(self) -> str:
@@ -596,6 +644,10 @@ class ThreadView(ScrollView, can_focus=True):
 
     def _select(self, pos: int, *, center: bool = False) -> None:
         self._selected_id = self._index.message(pos).id
+        if not self._index.is_exact(pos):
+            anchor = self._capture_anchor()
+            if self._index.make_exact(pos):
+                self._sync_size(anchor)
         top = STATUS_ROWS + self._index.top_of(pos)
         height = self._index.height(pos)
         view = self._viewport_height()
