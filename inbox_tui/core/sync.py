@@ -5,6 +5,23 @@ changed. Scroll-back (``older()``) is served from the cache inside the range the
 knows to be gap-free (:class:`~inbox_tui.store.ThreadState`) and asks the server only for
 what lies beyond it, resuming the pager from the cache's oldest cursor. With
 ``offline=True`` (or no backend) nothing but the cache is read.
+
+How a screen uses it::
+
+    store = await Store.open_profile(profile)                 # once, at app start
+    convs = CachedConversations(store, backend, inbox_id=..., offline=offline)
+    conversation_list.load(CacheConversationPager(convs))     # instant, from SQLite
+    changes = await convs.revalidate()                        # worker; then reload/merge
+
+    thread = CachedThread(store, backend, conversation, offline=offline)
+    page = await thread.cached()                              # instant
+    thread_view.show(conversation, CacheMessagePager(thread, start=page.cursor,
+                     top=page.messages[-1] and Cursor.of(page.messages[-1])),
+                     initial=page.messages)
+    changes = await thread.revalidate()                       # new + status-changed
+
+Errors from the server (``ApiError``) propagate from ``revalidate``/``older``/``more``;
+the cache is left as it was and the cached views stay valid.
 """
 
 from __future__ import annotations
