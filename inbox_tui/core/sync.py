@@ -15,9 +15,9 @@ How a screen uses it::
 
     thread = CachedThread(store, backend, conversation, offline=offline)
     page = await thread.cached()                              # instant
-    thread_view.show(conversation, CacheMessagePager(thread, start=page.cursor,
-                     top=page.messages[-1] and Cursor.of(page.messages[-1])),
-                     initial=page.messages)
+    top = Cursor.of(page.messages[-1]) if page.messages else None
+    pager = CacheMessagePager(thread, start=page.cursor, top=top)
+    thread_view.show(conversation, pager, initial=page.messages)
     changes = await thread.revalidate()                       # new + status-changed
 
 Errors from the server (``ApiError``) propagate from ``revalidate``/``older``/``more``;
