@@ -8,6 +8,7 @@ the clock and the time zone pinned, so the pictures change only when the UI does
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -123,4 +124,5 @@ async def generate(only: set[str]) -> None:
 
 
 if __name__ == "__main__":
+    logging.getLogger().addHandler(logging.NullHandler())  # the error shot logs on purpose
     asyncio.run(generate(set(sys.argv[1:])))

@@ -48,7 +48,7 @@ class InboxApp(App[None]):
 
     BINDINGS = [
         # Footer order: "back" first, so an 80-column footer still shows how to leave a thread.
-        Binding("h,escape", "go_back", "Back", key_display="h"),
+        Binding("h,escape", "go_back", "Back"),
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False),
