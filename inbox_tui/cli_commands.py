@@ -255,7 +255,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
 def _check_target(target: Target) -> int:
     profile = target.profile
-    print(f"profile {target.name}: {profile.backend} at {profile.url}")
+    print(f"profile {target.name}: {profile.backend} at {secrets.redact(profile.url)}")
     print(f"credentials: {target.credentials.describe()}")
 
     async def job(backend: Any) -> list[str]:
