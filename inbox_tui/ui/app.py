@@ -269,11 +269,8 @@ class InboxApp(App[None]):
 
     @on(ThreadView.DetailRequested)
     def _on_detail(self, event: ThreadView.DetailRequested) -> None:
-        try:
-            from inbox_tui.ui.detail_screen import DetailScreen
-        except ImportError:
-            self.notify("The detail view is not available yet", timeout=3)
-            return
+        from inbox_tui.ui.detail_screen import DetailScreen  # on first use: startup cost
+
         self.push_screen(DetailScreen(event.message, tz=self.tz))
 
     # ---------------------------------------------------------------- filters and search
@@ -381,11 +378,12 @@ class InboxApp(App[None]):
                     fields[index].focus()
                     return
         panes = self._panes()
+        ancestors = focused.ancestors if focused is not None else []
         current = next(
             (
                 n
-                for n, pane in enumerate(panes)
-                if focused is pane or pane in (focused.ancestors if focused else [])
+                for n, candidate in enumerate(panes)
+                if candidate is focused or candidate in ancestors
             ),
             -1,
         )
@@ -417,7 +415,7 @@ class InboxApp(App[None]):
         sections = [
             ("Everywhere", self.BINDINGS),
             ("Conversation list", ConversationList.BINDINGS),
-            ("Thread", getattr(ThreadView, "BINDINGS", [])),
+            ("Thread", ThreadView.BINDINGS),
             ("Filter pane", FilterPane.BINDINGS),
         ]
         self.push_screen(HelpScreen(sections))
@@ -449,13 +447,10 @@ class InboxApp(App[None]):
 
     @work(group="export", exclusive=True, exit_on_error=False)
     async def _export(self, conversation: Conversation) -> None:
-        try:
-            from inbox_tui.ui.export_action import default_path, export_conversation
-        except ImportError:
-            self.notify("Export is not available in this build", timeout=3)
-            return
+        from inbox_tui.ui.export_action import default_path, export_conversation
+
         path = default_path(conversation, self.clock())
-        self.notify(f"Exporting to {path.name}…", timeout=2)
+        self.notify(f"Exporting to {path.name}…", timeout=2, markup=False)
         try:
             count = await export_conversation(self.backend, conversation, path)
         except asyncio.CancelledError:
@@ -463,4 +458,4 @@ class InboxApp(App[None]):
         except Exception as error:
             self.show_error(error, lambda: self._export(conversation), "export")
             return
-        self.notify(f"Exported {count} messages to {path}", timeout=5)
+        self.notify(f"Exported {count} messages to {path}", timeout=5, markup=False)
