@@ -142,6 +142,13 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
+def _request_id(response: httpx.Response) -> str | None:
+    """The server's ``X-Request-Id``, as shown in errors: one sanitised line, secrets masked
+    (a broken proxy may echo the Authorization header into it)."""
+    value = response.headers.get("x-request-id")
+    return redact(one_line(value, 120)) if value else None
+
+
 def _detail_from_body(response: httpx.Response) -> str:
     """A short, sanitised, redacted hint from an error body (``message``/``error`` field)."""
     try:
@@ -314,7 +321,7 @@ class ApiClient:
             raise BadResponse(
                 exc.detail,
                 status=response.status_code,
-                request_id=response.headers.get("x-request-id"),
+                request_id=_request_id(response),
                 url=path,
             ) from None
 
@@ -324,7 +331,7 @@ class ApiClient:
 
     def _decode(self, response: httpx.Response, path: str) -> Any:
         status = response.status_code
-        request_id = response.headers.get("x-request-id")
+        request_id = _request_id(response)
         kw: dict[str, Any] = {"status": status, "request_id": request_id, "url": path}
         hint = _detail_from_body(response) if status >= 400 else ""
         suffix = f" ({hint})" if hint else ""
