@@ -238,6 +238,7 @@ class ThreadView(ScrollView, can_focus=True):
     def clear(self) -> None:
         """Forget the conversation and cancel its loads."""
         self.workers.cancel_group(self, "thread")
+        self.workers.cancel_group(self, "thread-newer")
         self._generation += 1
         self.conversation = None
         self._pager = None
