@@ -53,22 +53,94 @@ def _with_backend(target: Target, job: Callable[[Any], Awaitable[T]]) -> T:
 
 def open_app(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
-        target = resolve_target(args, stack, offline=args.offline)
-        backend = target.backend()
-        from inbox_tui.ui.app import InboxApp  # Textual costs time: only now
-
-        log.info("opening %s (%s)", target.name, getattr(backend, "label", target.profile.url))
-        app = InboxApp(
-            backend,
-            profile_name=target.name,
-            inbox_id=target.profile.inbox,
-            insecure=target.insecure_transport,
-            offline=args.offline,
-            settings=target.profile,
-        )
+        app = build_app(args, stack)
         app.run()
         status = getattr(app, "return_code", None)
     return int(status or 0)
+
+
+DEMO_POLL_SECONDS = 5.0  # the demo server's live mode writes every few seconds
+
+
+def build_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> Any:
+    """The configured :class:`InboxApp` (not yet running), with the profile's cache.
+    ``--offline`` reads the cache only: no credentials, no backend, no request."""
+    from inbox_tui.ui.cache_support import record_last_profile
+
+    if args.offline:
+        return _build_offline_app(args)
+    target = resolve_target(args, stack, offline=False)
+    backend = target.backend()
+    profile = target.profile
+    if target.server is not None:  # --demo: live updates show quickly
+        profile = profile.model_copy(
+            update={"poll_seconds": min(profile.poll_seconds, DEMO_POLL_SECONDS)}
+        )
+    from inbox_tui.ui.app import InboxApp  # Textual costs time: only now
+
+    log.info("opening %s (%s)", target.name, getattr(backend, "label", target.profile.url))
+    record_last_profile(target.name)
+    return InboxApp(
+        backend,
+        profile_name=target.name,
+        inbox_id=target.profile.inbox,
+        insecure=target.insecure_transport,
+        offline=False,
+        store=_store_opener(target.name),
+        settings=profile,
+    )
+
+
+def _store_opener(profile_name: str) -> Callable[[], Awaitable[Any]]:
+    """The app opens the cache itself, on its own loop (SQLite runs on the store's threads)."""
+
+    async def open_store() -> Any:
+        from inbox_tui.store import Store
+
+        return await Store.open_profile(profile_name)
+
+    return open_store
+
+
+def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
+    """Which cache ``--offline`` opens: ``--demo`` → "demo"; ``--profile`` or the config's
+    default profile; else the profile used last (recorded in the cache directory)."""
+    from inbox_tui.cli_target import COMMAND_LINE, _explicit
+    from inbox_tui.ui.cache_support import read_last_profile
+
+    if getattr(args, "demo", False):
+        return "demo", None
+    if _explicit(args) and not args.profile:
+        return COMMAND_LINE, None
+    try:
+        config = load(args, missing_ok=True)
+        return config.profile(args.profile)
+    except ConfigError:
+        if args.profile:
+            raise
+    last = read_last_profile()
+    if last is None:
+        raise ConfigError(
+            "--offline: no profile configured and no cache used yet; run inbox-tui "
+            "(or inbox-tui --demo) online once so there is a cache to open"
+        )
+    return last, None
+
+
+def _build_offline_app(args: argparse.Namespace) -> Any:
+    from inbox_tui.ui.app import InboxApp
+    from inbox_tui.ui.cache_support import CacheOnlyBackend
+
+    name, profile = offline_profile(args)
+    log.info("opening the cache of %s offline", name)
+    return InboxApp(
+        CacheOnlyBackend("offline cache"),
+        profile_name=name,
+        inbox_id=(args.inbox or (profile.inbox if profile else None)),
+        offline=True,
+        store=_store_opener(name),
+        settings=profile,
+    )
 
 
 # --- export ---------------------------------------------------------------------------------

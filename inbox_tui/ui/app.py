@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -18,13 +19,18 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widget import Widget
+from textual.message import Message as TextualMessage
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input
 
 from inbox_tui.core.backend import Backend
+from inbox_tui.core.poller import Poller, PollResult, PollState
+from inbox_tui.core.sync import CachedConversations, CachedThread, CacheMessagePager
 from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
+from inbox_tui.store import Cursor, SearchHit, Store
 from inbox_tui.ui.banner import ErrorBanner, error_text
+from inbox_tui.ui.cache_support import DEFAULT_CACHE_MAX_MB, CacheListPager, cache_age_text
 from inbox_tui.ui.commands import InboxCommands
 from inbox_tui.ui.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.filter_pane import FilterPane
@@ -38,6 +44,16 @@ log = logging.getLogger(__name__)
 
 NARROW_WIDTH = 100  # below: list OR thread, not both
 WIDE_WIDTH = 140  # at or above: the filter pane docks as a column beside the list
+
+StoreSource = Store | Callable[[], Awaitable[Store]] | None
+
+
+class RetryNotice(TextualMessage):
+    """The HTTP layer is about to retry a request (posted from its ``on_retry`` hook)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__()
 
 
 class InboxApp(App[None]):
@@ -71,7 +87,7 @@ class InboxApp(App[None]):
         inbox_id: str | None = None,
         insecure: bool = False,
         offline: bool = False,
-        store: Any = None,
+        store: StoreSource = None,
         settings: Any = None,
         clock: Clock = utc_now,
         tz: tzinfo | None = None,
@@ -82,7 +98,13 @@ class InboxApp(App[None]):
         self.inbox_id = inbox_id
         self.insecure = insecure
         self.offline = offline
-        self.store = store
+        # The cache: a Store, or an async factory the app awaits at mount (off the UI
+        # thread: the Store runs SQLite on its own threads). None: no cache at all.
+        self.store: Store | None = store if isinstance(store, Store) else None
+        self._store_factory = None if isinstance(store, Store) else store
+        self.cached_conversations: CachedConversations | None = None
+        self.cached_thread: CachedThread | None = None
+        self.poller: Poller | None = None
         self.settings = settings
         self.clock = clock
         self.tz = tz  # thread times; None = the local zone (tests and screenshots fix it)
@@ -115,15 +137,21 @@ class InboxApp(App[None]):
         yield self.status
         # The footer (one widget per key hint) is mounted right after the first frame.
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
         self._apply_layout()
+        self._watch_http_retries()
         # First paint first: the count and the inbox list wait until the first page of
         # conversations is in, so they don't compete with it for the server and the loop.
         self._side_loads_pending = True
+        await self._open_store()
         self.reload(count=False)
-        self.set_interval(60, self.conversation_list.tick)
+        self.set_interval(60, self._tick)
+        if self.store is not None:
+            self._enforce_limit()
+            if not self.offline:
+                self._start_poller()
 
     def on_ready(self) -> None:
         self.mount(Footer())
@@ -131,8 +159,14 @@ class InboxApp(App[None]):
             self.conversation_list.focus()
 
     async def on_unmount(self) -> None:
+        if self.poller is not None:
+            with contextlib.suppress(Exception):
+                await self.poller.stop()
         with contextlib.suppress(Exception):
             await self.backend.aclose()
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                await self.store.close()
 
     def on_resize(self) -> None:
         self._apply_layout()
@@ -156,7 +190,13 @@ class InboxApp(App[None]):
 
     def reload(self, *, count: bool = True) -> None:
         """(Re)load the conversation list and the count for the current inbox and filters.
-        Exclusive workers: whatever was in flight for the old filters is cancelled."""
+        Exclusive workers: whatever was in flight for the old filters is cancelled.
+        With a cache and no filters (or offline) the list comes from SQLite at once and is
+        then revalidated against the server."""
+        if self.store is not None and (self.offline or self.filters.is_empty()):
+            self._reload_cached(count=count)
+            return
+        self.header.set_cache_note("")
         server = self.backend.server_filter_fields(self.filters)
         local = self.filters.active_fields() - server
         try:
@@ -173,6 +213,9 @@ class InboxApp(App[None]):
     def _start_side_loads(self) -> None:
         if self._side_loads_pending:
             self._side_loads_pending = False
+            if self.offline:  # nothing but the cache: no count, no inbox list
+                self._show_inbox_label()
+                return
             self._count()
             self._load_inboxes()
 
@@ -211,7 +254,14 @@ class InboxApp(App[None]):
         else:
             self.header.set_inbox("All inboxes")
 
-    def open_conversation(self, conversation: Conversation) -> None:
+    def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
+        if self.store is not None:
+            self._open_cached(conversation, hit)
+            self.header.set_conversation(contact_label(conversation))
+            self._thread_pane_open = True
+            self._apply_layout()
+            self.thread.focus()
+            return
         highlight = None if self.filters.is_empty() else self.filters
         try:
             pager = self.backend.thread(conversation)
@@ -223,6 +273,300 @@ class InboxApp(App[None]):
         self._thread_pane_open = True
         self._apply_layout()
         self.thread.focus()
+
+    # ---------------------------------------------------------------- cache
+
+    async def _open_store(self) -> None:
+        """Open the cache (when given a factory). A damaged or too-new cache becomes a
+        banner; the app then runs without one (offline: with nothing to show)."""
+        if self._store_factory is not None:
+            factory, self._store_factory = self._store_factory, None
+            try:
+                self.store = await factory()
+            except Exception as error:
+                self.show_error(error, None, "cache")
+                return
+        store = self.store
+        if store is None:
+            return
+        if store.recovered_from is not None:
+            self.notify(
+                f"The cache was damaged and has been reset; the old file is {store.recovered_from}",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        backend = None if self.offline else self.backend
+        self.cached_conversations = CachedConversations(
+            store, backend, inbox_id=self.inbox_id, offline=self.offline
+        )
+
+    def _reload_cached(self, *, count: bool) -> None:
+        convs = self.cached_conversations
+        assert self.store is not None
+        if convs is None or convs.inbox_id != self.inbox_id:
+            convs = self.cached_conversations = CachedConversations(
+                self.store,
+                None if self.offline else self.backend,
+                inbox_id=self.inbox_id,
+                offline=self.offline,
+            )
+            if self.poller is not None:
+                self.poller.inbox_id = self.inbox_id
+        local = self.filters.active_fields()  # offline: every filter is applied locally
+        self.status.set_filters(self.filters, local)
+        self.status.set_listed(0)
+        self._load_cached_list(convs)
+        if count and not self.offline:
+            self._count()
+        elif self.offline:
+            self.status.set_count(None)
+
+    @work(group="list-sync", exclusive=True, exit_on_error=False)
+    async def _load_cached_list(self, convs: CachedConversations) -> None:
+        """Paint the cached list at once, then revalidate it against the server. A first
+        run (empty cache) asks the server first so the list fills in one go."""
+        try:
+            synced = await convs.synced_at()
+            cached = await convs.cached(limit=1)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, lambda: self._load_cached_list(convs), "cache")
+            return
+        local = self.filters.only(self.filters.active_fields())
+        if cached or self.offline:
+            self.conversation_list.load(CacheListPager(convs), local)
+            self.header.set_cache_note(
+                cache_age_text(synced, self.clock(), offline=self.offline, tz=self.tz)
+            )
+        if self.offline:
+            return
+        try:
+            changes = await convs.revalidate()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, self.reload, "list")
+            if not cached:  # nothing to show from the cache: let the list say so
+                self.conversation_list.load(CacheListPager(convs), local)
+            self._start_side_loads()
+            return
+        self.header.set_cache_note("")
+        self._resolved("list")
+        if not cached:
+            self.conversation_list.load(CacheListPager(convs), local)
+        elif changes.changed:
+            await self._resync_list()
+        self._enforce_limit()
+
+    async def _resync_list(self) -> None:
+        """Re-read the top of the cached list (after a sync or a poll) without losing the
+        cursor: new activity moves conversations up, unread marks appear."""
+        convs = self.cached_conversations
+        if convs is None or not (self.offline or self.filters.is_empty()):
+            return
+        shown = self.conversation_list.conversations
+        rows = await convs.cached(limit=max(len(shown), convs.page_size))
+        pager = CacheListPager(convs, after=rows[-1] if rows else None)
+        self.conversation_list.replace_rows(rows, pager)
+
+    @work(group="open", exclusive=True, exit_on_error=False)
+    async def _open_cached(self, conversation: Conversation, hit: SearchHit | None) -> None:
+        """Cached messages at once (around ``hit`` for a search result), then revalidate."""
+        assert self.store is not None
+        store = self.store
+        thread = CachedThread(
+            store, None if self.offline else self.backend, conversation, offline=self.offline
+        )
+        try:
+            page = await (thread.around(hit.cursor) if hit is not None else thread.cached())
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, lambda: self.open_conversation(conversation, hit), "thread")
+            return
+        self.cached_thread = thread
+        top = Cursor.of(page.messages[-1]) if page.messages else None
+        highlight = None if self.filters.is_empty() else self.filters
+        pager = CacheMessagePager(thread, start=page.cursor, top=top)
+        self.thread.show(conversation, pager, highlight=highlight, initial=page.messages)
+        if self.poller is not None:
+            self.poller.active_key = conversation.key
+        if hit is not None:
+            self.thread.jump_to(hit.message_id)
+            self.thread.refresh_newer()  # the messages after the hit's neighbourhood
+        elif page.messages and not self.offline:
+            self._revalidate_thread(thread)
+        if conversation.unread:
+            with contextlib.suppress(Exception):
+                await store.set_unread(conversation.key, False)
+            self.conversation_list.update_row(conversation.model_copy(update={"unread": False}))
+
+    @work(group="thread-sync", exclusive=True, exit_on_error=False)
+    async def _revalidate_thread(self, thread: CachedThread) -> None:
+        """New messages merge in (no jump), changed statuses re-render in place."""
+        try:
+            changes = await thread.revalidate()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if self.cached_thread is thread:
+                self.show_error(error, lambda: self._revalidate_thread(thread), "thread")
+            return
+        if self.cached_thread is not thread or self.thread.conversation is None:
+            return
+        if self.thread.conversation.key != thread.key:
+            return
+        self._resolved("thread")
+        if changes.inserted:
+            self.thread.add_messages(changes.inserted)
+        if changes.updated:
+            self.thread.update_messages(changes.updated)
+        if changes.changed:
+            self._enforce_limit()
+
+    @work(group="search-open", exclusive=True, exit_on_error=False)
+    async def _open_hit(self, hit: SearchHit) -> None:
+        assert self.store is not None
+        try:
+            conversation = await self.store.get_conversation(hit.conversation_key)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.show_error(error, None, "cache")
+            return
+        if conversation is None:
+            self.notify("That conversation is no longer in the cache.", severity="warning")
+            return
+        self.open_conversation(conversation, hit)
+
+    @work(group="evict", exclusive=True, exit_on_error=False)
+    async def _enforce_limit(self) -> None:
+        """Keep the cache under the profile's ``cache_max_mb`` (never the open thread)."""
+        if self.store is None:
+            return
+        limit_mb = getattr(self.settings, "cache_max_mb", None) or DEFAULT_CACHE_MAX_MB
+        open_key = self.thread.conversation.key if self.thread.conversation else None
+        try:
+            evicted = await self.store.enforce_limit(
+                limit_mb * 1024 * 1024, frozenset({open_key} if open_key else ())
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("cache limit: %s", error_text(error))
+            return
+        if evicted:
+            log.info("cache limit %d MB: evicted %d messages", limit_mb, evicted)
+
+    def _tick(self) -> None:
+        self.conversation_list.tick()
+        if self.header.cache_note and self.cached_conversations is not None:
+            self._refresh_cache_note()
+
+    @work(group="cache-note", exclusive=True, exit_on_error=False)
+    async def _refresh_cache_note(self) -> None:
+        convs = self.cached_conversations
+        if convs is None or not self.header.cache_note:
+            return
+        with contextlib.suppress(Exception):
+            synced = await convs.synced_at()
+            self.header.set_cache_note(
+                cache_age_text(synced, self.clock(), offline=self.offline, tz=self.tz)
+            )
+
+    # ---------------------------------------------------------------- live updates
+
+    def _start_poller(self) -> None:
+        assert self.store is not None
+        seconds = float(getattr(self.settings, "poll_seconds", None) or 15.0)
+        self.poller = Poller(
+            self.store,
+            self.backend,
+            poll_seconds=seconds,
+            inbox_id=self.inbox_id,
+            on_result=self._on_poll,
+            on_error=self._on_poll_error,
+        )
+        self.poller.start()
+
+    async def _on_poll(self, result: PollResult) -> None:
+        if self.banner.showing:
+            self.banner.resolve("poll")
+        if not self.banner.showing:
+            self.header.set_state(Connection.CONNECTED)
+        if result.inserted or result.updated:
+            await self._resync_list()
+        conversation = self.thread.conversation
+        if conversation is not None:
+            key = conversation.key
+            new = [m for m in result.inserted if m.conversation_key == key]
+            changed = [m for m in result.updated if m.conversation_key == key]
+            if new:
+                self.thread.add_messages(new)
+            if changed:
+                self.thread.update_messages(changed)
+        if result.new_inbound and not result.initial:
+            self._announce(result)
+        if result.inserted:
+            self._enforce_limit()
+
+    def _announce(self, result: PollResult) -> None:
+        messages = [m for batch in result.new_inbound.values() for m in batch]
+        last = max(messages, key=lambda m: m.sort_key)
+        who = last.contact_name or last.contact
+        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+        from inbox_tui.text import one_line
+
+        self.notify(
+            f"New message from {one_line(who, 40)}: {one_line(last.body, 60)}{more}",
+            title="New message",
+            timeout=6,
+            markup=False,
+        )
+        if getattr(self.settings, "bell", False):
+            self.bell()
+
+    def _on_poll_error(self, error: Exception, state: PollState) -> None:
+        if state is PollState.PAUSED:  # credentials refused: polling stopped
+            self.show_error(error, self._resume_poller, "poll")
+            return
+        poller = self.poller
+        delay = f"next try in {poller.next_delay():.0f}s" if poller else ""
+        if state is PollState.OFFLINE:
+            self.header.set_state(Connection.OFFLINE, f"no network; {delay}")
+        else:
+            self.header.set_state(Connection.RETRYING, f"{type(error).__name__}; {delay}")
+
+    def _resume_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.resume()
+
+    # ---------------------------------------------------------------- HTTP retries
+
+    def _watch_http_retries(self) -> None:
+        """Show the HTTP layer's retries ("retrying (HTTP 429)…") in the header: hook the
+        client's ``on_retry`` (settings are frozen: replace them, chaining any hook)."""
+        client = getattr(self.backend, "client", None)
+        settings = getattr(client, "settings", None)
+        if self.offline or client is None or not dataclasses.is_dataclass(settings):
+            return
+        if not hasattr(settings, "on_retry"):
+            return
+        previous = settings.on_retry
+
+        def on_retry(event: Any) -> None:
+            if previous is not None:
+                previous(event)
+            self.post_message(RetryNotice(str(getattr(event, "reason", "retry"))))
+
+        with contextlib.suppress(Exception):
+            client.settings = dataclasses.replace(settings, on_retry=on_retry)  # type: ignore[type-var]
+
+    @on(RetryNotice)
+    def _on_retry_notice(self, event: RetryNotice) -> None:
+        self.header.set_state(Connection.RETRYING, event.reason)
 
     # ---------------------------------------------------------------- errors
 
@@ -287,19 +631,30 @@ class InboxApp(App[None]):
         if filters == self.filters:
             return
         self.filters = filters
+        self.thread.set_highlight(None if filters.is_empty() else filters)
         self.reload()
 
     def _set_filters_open(self, open_: bool) -> None:
+        mounting: AwaitMount | None = None
         if open_ and self.filter_pane is None:
             self.filter_pane = FilterPane(
                 self.backend.server_filter_fields, initial=self.filters, id="filters"
             )
-            self.body.mount(self.filter_pane, before=self.conversation_list)
+            mounting = self.body.mount(self.filter_pane, before=self.conversation_list)
         self.body.set_class(open_, "-filters-open")
         if open_ and self.filter_pane is not None:
-            self.call_after_refresh(self.filter_pane.focus_first)
+            # A freshly mounted pane has no children until its mount completes: focusing
+            # "after the next refresh" raced with that on a busy machine (NoMatches).
+            self.call_later(self._focus_filters_when_mounted, mounting, self.filter_pane)
         else:
             self._focus_main()
+
+    async def _focus_filters_when_mounted(
+        self, mounting: AwaitMount | None, pane: FilterPane
+    ) -> None:
+        if mounting is not None:
+            await mounting
+        pane.focus_first()
 
     def _focus_main(self) -> None:
         if self.narrow and self._thread_pane_open:
@@ -317,8 +672,20 @@ class InboxApp(App[None]):
         self.notify("Filters cleared", timeout=2)
 
     def action_search(self) -> None:
-        """Text search (local or server, as the backend applies ``text``). Kept under this
-        action name so the cache's full-text search can take it over."""
+        """``/``: full-text search over the cache (a screen with live results); without a
+        cache, the text filter (local or server, as the backend applies ``text``)."""
+        if self.store is not None:
+            from inbox_tui.ui.search_screen import SearchScreen  # on first use
+
+            def chosen(hit: SearchHit | None) -> None:
+                if hit is not None:
+                    self._open_hit(hit)
+
+            self.push_screen(
+                SearchScreen(self.store, inbox_id=self.inbox_id, clock=self.clock, tz=self.tz),
+                chosen,
+            )
+            return
         search = self.search_input
         search.value = self.filters.text or ""
         search.add_class("-visible")
@@ -405,7 +772,12 @@ class InboxApp(App[None]):
                 self._count()
             return
         self.reload()
-        if self.thread.conversation is not None:
+        if self.poller is not None:
+            self.poller.poke()
+        if self.cached_thread is not None and self.thread.conversation is not None:
+            if not self.offline:
+                self._revalidate_thread(self.cached_thread)
+        elif self.thread.conversation is not None:
             self.thread.action_retry()  # with no error pending: fetch newer messages in place
 
     def action_dismiss_error(self) -> None:

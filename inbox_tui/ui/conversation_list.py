@@ -196,6 +196,35 @@ class ConversationList(ScrollView, can_focus=True):
         self._failed = False
         self._fetch(self._load_gen)
 
+    def replace_rows(self, rows: list[Conversation], pager: ConversationPager) -> None:
+        """Show ``rows`` (a fresh read of the same ordered source, e.g. the cache after a
+        sync) and continue with ``pager`` after them. The cursor stays on the conversation
+        it was on; local filters still apply. Cancels any load in flight."""
+        current = self.highlighted
+        self._load_gen += 1
+        self._pager = pager
+        self._rows = []
+        self._keys = set()
+        self._failed = False
+        self._loading = False
+        self._append(rows)
+        index = 0
+        if current is not None:
+            index = next((n for n, c in enumerate(self._rows) if c.key == current.key), 0)
+        self.set_reactive(ConversationList.cursor, self.validate_cursor(index))
+        self._scroll_cursor_visible()
+        self._invalidate()
+        self.post_message(self.Loaded(len(self._rows), pager.exhausted))
+        self.call_after_refresh(self._maybe_load_more)
+
+    def update_row(self, conversation: Conversation) -> None:
+        """Replace the listed row with the same key (e.g. marked read), in place."""
+        for n, row in enumerate(self._rows):
+            if row.key == conversation.key:
+                self._rows[n] = conversation
+                self._invalidate()
+                return
+
     def select(self, index: int) -> None:
         if self._rows:
             self.cursor = max(0, min(index, len(self._rows) - 1))

@@ -50,6 +50,7 @@ class AppHeader(Static):
         self.state = Connection.CONNECTING
         self.detail = ""
         self.conversation = ""
+        self.cache_note = ""  # "cached 3m ago" / "cache from 22:41" while data is from cache
 
     def on_mount(self) -> None:
         self._paint()
@@ -61,6 +62,11 @@ class AppHeader(Static):
     def set_conversation(self, label: str) -> None:
         """The open conversation (so a narrow terminal showing only the thread says whose)."""
         self.conversation = label
+        self._paint()
+
+    def set_cache_note(self, note: str) -> None:
+        """Say that (and since when) the data shown comes from the local cache."""
+        self.cache_note = note
         self._paint()
 
     def set_state(self, state: Connection, detail: str = "") -> None:
@@ -92,6 +98,9 @@ class AppHeader(Static):
         text.append(f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state))
         if self.detail:
             text.append(f" ({one_line(self.detail, 40)})", style="dim")
+        if self.cache_note:
+            text.append(" · ")
+            text.append(one_line(self.cache_note, 40), style="italic")
         if self.insecure:
             text.append("  ⚠ INSECURE (TLS verification off)", style="bold reverse")
         return text

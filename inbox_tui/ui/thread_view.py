@@ -270,6 +270,14 @@ class ThreadView(ScrollView, can_focus=True):
             self._selected_id = last.id if last else None
             self._sync_size(None)
 
+    def update_messages(self, messages: list[SmsMessage]) -> None:
+        """Replace already shown messages by id (status/flag/body changes from a sync);
+        only those are re-rendered and nothing moves. Unknown ids are ignored."""
+        known = [m for m in messages if self._index.position(m.id) is not None]
+        if known:
+            self._merge(known)
+            self.refresh()
+
     def set_highlight(self, highlight: Filters | None) -> None:
         """Mark messages matching ``highlight`` (the active filters)."""
         self._highlight = highlight if highlight and not highlight.is_empty() else None

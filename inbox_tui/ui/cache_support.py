@@ -1,0 +1,144 @@
+"""Small pieces the app uses around the SQLite cache: a list pager that resumes after a
+known row, the header's cache-age text, a backend for cache-only runs, and the
+``last_profile`` marker that lets ``inbox-tui --offline`` find the last cache with no config.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from inbox_tui import paths
+from inbox_tui.api.errors import NetworkError
+from inbox_tui.core.backend import ConversationPager, MessagePager
+from inbox_tui.core.sync import CachedConversations
+from inbox_tui.models import Conversation, Filters, Inbox, Message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE_MAX_MB = 500
+LAST_PROFILE_FILE = "last_profile"
+
+
+class CacheListPager:
+    """Pages of the cached conversation list after ``after`` (keyset). Unlike
+    :class:`~inbox_tui.core.sync.CacheConversationPager` it can start after a row the list
+    already shows, so the app can refresh the top of the list without losing the rest."""
+
+    def __init__(
+        self,
+        conversations: CachedConversations,
+        *,
+        after: Conversation | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        self.conversations = conversations
+        self.page_size = page_size or conversations.page_size
+        self._last = after
+        self._exhausted = False
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    async def next_page(self) -> list[Conversation]:
+        convs = self.conversations
+        page = await convs.cached(after=self._last, limit=self.page_size)
+        while len(page) < self.page_size and not convs.exhausted:
+            await convs.more()
+            page = await convs.cached(after=self._last, limit=self.page_size)
+        if len(page) < self.page_size:
+            self._exhausted = True
+        if page:
+            self._last = page[-1]
+        return page
+
+
+def cache_age_text(
+    synced_at: datetime | None, now: datetime, *, offline: bool, tz: tzinfo | None = None
+) -> str:
+    """``cached 3m ago`` (online, before the server answered) or ``cache from 22:41``
+    (offline). Never synced: ``cache empty`` / ``no sync yet``."""
+    if synced_at is None:
+        return "cache: never synced" if offline else "cached"
+    if offline:
+        local = synced_at.astimezone(tz)
+        today = now.astimezone(tz).date()
+        if local.date() == today:
+            return f"cache from {local:%H:%M}"
+        if local.year == today.year:
+            return f"cache from {local:%b} {local.day} {local:%H:%M}"
+        return f"cache from {local:%Y-%m-%d %H:%M}"
+    return f"cached {_ago(now - synced_at)}"
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86_400}d ago"
+
+
+class CacheOnlyBackend:
+    """The backend of an ``--offline`` run: every network method refuses. The app never
+    calls it when offline; this keeps an accidental call from reaching any server."""
+
+    kind = "cache"
+
+    def __init__(self, label: str = "cache only") -> None:
+        self.label = label
+
+    def server_filter_fields(self, filters: Filters) -> frozenset[str]:
+        return frozenset()
+
+    async def inboxes(self) -> list[Inbox]:
+        raise _offline()
+
+    def conversations(self, filters: Filters, inbox_id: str | None = None) -> ConversationPager:
+        raise _offline()
+
+    def thread(self, conversation: Conversation, filters: Filters | None = None) -> MessagePager:
+        raise _offline()
+
+    async def latest(self, inbox_id: str | None = None) -> list[Message]:
+        raise _offline()
+
+    async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _offline() -> NetworkError:
+    return NetworkError("offline: reading the local cache only")
+
+
+def last_profile_path() -> Path:
+    return paths.cache_dir() / LAST_PROFILE_FILE
+
+
+def record_last_profile(name: str) -> None:
+    """Remember which profile's cache was used last (for ``--offline`` with no config)."""
+    path = last_profile_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(name + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # a read-only cache dir must not stop the app
+        log.warning("cannot record the last profile: %s", exc)
+
+
+def read_last_profile() -> str | None:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        name = last_profile_path().read_text(encoding="utf-8").strip()
+        if name and len(name) <= 200 and "\n" not in name:
+            return name
+    return None

@@ -1,0 +1,207 @@
+"""The app over the real SQLite cache and a real loopback DemoServer: stale-while-revalidate,
+restart with the server down (--offline), search into a thread, header cache age."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from inbox_tui.api.auth import BearerToken
+from inbox_tui.api.heymarket import HeymarketBackend
+from inbox_tui.api.http import HttpSettings
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.store import Store
+from inbox_tui.ui.app import InboxApp
+from inbox_tui.ui.cache_support import CacheOnlyBackend, cache_age_text
+from inbox_tui.ui.search_screen import SearchScreen
+from inbox_tui.ui.status_bar import Connection
+
+PROFILE = "cachetest"
+
+
+def store_factory(profile: str = PROFILE) -> Callable[[], Any]:
+    async def open_store() -> Store:
+        return await Store.open_profile(profile)
+
+    return open_store
+
+
+async def settle(pilot: Any, predicate: Callable[[], bool], rounds: int = 400) -> None:
+    for _ in range(rounds):
+        await pilot.pause(0.01)
+        if predicate():
+            return
+    raise AssertionError("the app never reached the expected state")
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    with DemoServer() as srv:
+        yield srv
+
+
+def backend_for(srv: DemoServer) -> HeymarketBackend:
+    return HeymarketBackend(srv.base_url, BearerToken(srv.heymarket_token))
+
+
+def online_app(srv: DemoServer, **kw: Any) -> InboxApp:
+    return InboxApp(backend_for(srv), profile_name=PROFILE, store=store_factory(), **kw)
+
+
+def offline_app() -> InboxApp:
+    return InboxApp(CacheOnlyBackend(), profile_name=PROFILE, offline=True, store=store_factory())
+
+
+def a_word(text: str) -> str:
+    words = sorted(set(re.findall(r"[A-Za-z]{5,}", text)), key=lambda w: (-len(w), w))
+    assert words, text
+    return words[0]
+
+
+async def populate(srv: DemoServer) -> tuple[list[str], str, str, str]:
+    """First run online: browse the list, open the second conversation. Returns the listed
+    keys, the opened key, and the id and a word of one of its messages."""
+    app = online_app(srv)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: app.header.cache_note == "")
+        keys = [c.key for c in app.conversation_list.conversations[:10]]
+        await pilot.press("j", "enter")
+        await settle(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
+        opened = app.thread.conversation
+        assert opened is not None
+        message = next(m for m in reversed(app.thread.messages) if re.search("[A-Za-z]{5}", m.body))
+        await pilot.press("q")
+    return keys, opened.key, message.id, a_word(message.body)
+
+
+async def test_restart_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
+    server: DemoServer,
+) -> None:
+    keys, opened_key, message_id, word = await populate(server)
+    server.stop()
+
+    app = offline_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        assert [c.key for c in app.conversation_list.conversations[:10]] == keys
+        assert app.header.state is Connection.OFFLINE
+        assert app.header.cache_note.startswith("cache from ")
+        assert f"{PROFILE}:" in app.header.render_text(with_backend=True).plain
+
+        await pilot.press("slash")
+        await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*word)
+        await settle(pilot, lambda: any(h.message_id == message_id for h in screen.hits))
+        index = next(n for n, h in enumerate(screen.hits) if h.message_id == message_id)
+        await pilot.press("down")
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await settle(
+            pilot,
+            lambda: (
+                app.thread.selected_message is not None
+                and app.thread.selected_message.id == message_id
+            ),
+        )
+        assert app.thread.conversation is not None
+        assert app.thread.conversation.key == opened_key
+        ids = [m.id for m in app.thread.messages]
+        assert len(ids) == len(set(ids))
+
+
+async def test_offline_sends_no_request(server: DemoServer) -> None:
+    await populate(server)
+    server.reset_stats()
+    # Even with a real backend pointed at the live server, offline mode must not use it.
+    app = InboxApp(backend_for(server), profile_name=PROFILE, offline=True, store=store_factory())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
+        await pilot.press("G", "k", "k", "home", "pageup", "r")
+        await pilot.press("slash", "h", "i", "escape")
+        await pilot.pause(0.3)
+    assert server.stats.requests == 0
+
+
+async def test_cached_list_paints_first_then_revalidates(server: DemoServer) -> None:
+    await populate(server)
+    # A conversation the cache has never seen arrives on the server.
+    server.add_message(413, "+14155550999", "brand new customer hello")
+    app = online_app(server)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(
+            pilot,
+            lambda: app.conversation_list.conversations[0].contact.endswith("4155550999"),
+        )
+        top = app.conversation_list.conversations[0]
+        assert top.unread or top.last_message is not None
+        await settle(pilot, lambda: app.header.cache_note == "")  # revalidated
+        keys = [c.key for c in app.conversation_list.conversations]
+        assert len(keys) == len(set(keys))
+
+
+async def test_status_change_merges_into_the_open_thread(server: DemoServer) -> None:
+    await populate(server)
+    app = online_app(server)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await pilot.press("j", "enter")
+        await settle(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
+        conv = app.thread.conversation
+        assert conv is not None
+        shown = app.thread.messages
+        target = shown[-1]
+        demo = next(m for m in server.dataset.messages if str(m.id) == target.id)
+        new_status = "failed" if target.status != "failed" else "delivered"
+        demo.status = new_status
+        demo.updated_ms += 1000
+        await pilot.press("r")
+        await settle(
+            pilot,
+            lambda: any(m.id == target.id and m.status == new_status for m in app.thread.messages),
+        )
+        after = app.thread.messages
+        assert [m.id for m in after] == [m.id for m in shown]  # no duplicate, no reorder
+
+
+def test_cache_age_text() -> None:
+    now = datetime(2026, 3, 10, 22, 44, tzinfo=UTC)
+    assert cache_age_text(now - timedelta(minutes=3), now, offline=False) == "cached 3m ago"
+    assert cache_age_text(now - timedelta(seconds=5), now, offline=False) == "cached just now"
+    assert cache_age_text(now - timedelta(hours=5), now, offline=False) == "cached 5h ago"
+    synced = datetime(2026, 3, 10, 22, 41, tzinfo=UTC)
+    assert cache_age_text(synced, now, offline=True, tz=UTC) == "cache from 22:41"
+    older = datetime(2026, 3, 8, 9, 5, tzinfo=UTC)
+    assert cache_age_text(older, now, offline=True, tz=UTC) == "cache from Mar 8 09:05"
+    assert cache_age_text(None, now, offline=True) == "cache: never synced"
+
+
+async def test_header_says_cached_age_before_the_server_answers(server: DemoServer) -> None:
+    await populate(server)
+    backend = HeymarketBackend(
+        server.base_url, BearerToken(server.heymarket_token), settings=HttpSettings(max_retries=0)
+    )
+    server.stop()  # online mode, but the server is gone: the cache stays on screen
+    clock_now = datetime.now(UTC) + timedelta(minutes=7)
+    app = InboxApp(
+        backend,
+        profile_name=PROFILE,
+        store=store_factory(),
+        clock=lambda: clock_now,
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: app.header.state is Connection.ERROR, rounds=1500)
+        assert re.fullmatch(r"cached \d+m ago", app.header.cache_note), app.header.cache_note
+        assert app.header.cache_note in app.header.render_text(with_backend=True).plain
