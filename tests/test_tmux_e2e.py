@@ -163,13 +163,22 @@ def test_demo_in_tmux_navigate_scroll_back_and_quit(pane: Pane, home: Path) -> N
     assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
 
     # The third conversation: the demo's first two are its 5,000- and 2,000-message threads.
-    pane.keys("j", "j", "j", "k")
     third = lines[5].split(" · ")[0].strip(" ●⚑✗")  # rows are two lines tall at 80 columns
-    pane.keys("Enter")
-    opened = pane.wait(
-        lambda s: f"› {third}" in s.splitlines()[0] and "detail" in s.splitlines()[-1],
-        f"the thread of {third} to open",
-    )
+    for _attempt in range(3):
+        # A list refresh that lands between keys may reset the cursor: check what opened.
+        pane.keys("g", "j", "j", "j", "k")
+        time.sleep(0.2)
+        pane.keys("Enter")
+        opened = pane.wait(
+            lambda s: "›" in s.splitlines()[0] and "detail" in s.splitlines()[-1],
+            "a thread to open",
+        )
+        if f"› {third}" in opened.splitlines()[0]:
+            break
+        pane.keys("h")
+        pane.wait(lambda s: "Open" in s.splitlines()[-1], "the list again")
+    else:
+        raise AssertionError(f"j/k/enter never opened {third}:\n{opened}")
 
     # Scroll back to the first message: g jumps to the top and older pages load above.
     deadline = time.monotonic() + 60
