@@ -25,8 +25,10 @@ import asyncio
 import email.utils
 import json
 import logging
+import os
 import random
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -163,6 +165,23 @@ def _detail_from_body(response: httpx.Response) -> str:
     return ""
 
 
+_PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def _tls_verify(base_url: str, verify: bool) -> bool | ssl.SSLContext:
+    """What to pass as httpx's ``verify``. httpx builds a TLS context from the CA bundle
+    (~15 ms) for every client, even one that never speaks TLS. A client whose base URL is
+    plain ``http://`` (loopback or ``--insecure``) and that has no ``https://`` proxy never
+    opens a TLS connection: it follows no redirects and requests only paths under the base.
+    It gets a fail-closed context instead: certificates required, no trust anchors, so a
+    TLS handshake it should never attempt would be refused, never accepted unverified."""
+    if not verify or not base_url.lower().startswith("http://"):
+        return verify
+    if any(os.environ.get(name, "").lower().startswith("https:") for name in _PROXY_VARS):
+        return verify
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname, no CAs
+
+
 class ApiClient:
     """A wrapper around one ``httpx.AsyncClient`` that returns decoded JSON or raises a
     typed :class:`~inbox_tui.api.errors.ApiError`."""
@@ -186,7 +205,7 @@ class ApiClient:
             base_url=self.base_url,
             auth=auth,
             timeout=timeout,
-            verify=settings.verify,
+            verify=_tls_verify(self.base_url, settings.verify),
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             trust_env=True,  # HTTP(S)_PROXY / NO_PROXY are honoured
