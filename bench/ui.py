@@ -1,9 +1,11 @@
 """UI bench: ``python bench/ui.py [--runs N]``.
 
-1. Time to the first painted conversation list in demo mode: a fresh Python process starts
-   the embedded demo server and the app headless (what ``inbox-tui --demo`` does), and reports
-   when the list first paints a real conversation row. Measured from process start, next to
-   a bare Textual hello-world (one Static, first frame) measured the same way in the same run.
+1. Time to the first painted conversation list in demo mode: a fresh Python process runs
+   ``inbox-tui --demo`` as the command line wires it (embedded demo server, backend, app and
+   cache; only headless at 120x40), and reports when the list first paints a real
+   conversation row fetched over HTTP (fresh config/cache dirs, so no cached rows). Measured
+   from process start, next to a bare Textual hello-world (one Static, first frame) measured
+   the same way in the same run.
 2. Conversation-list key moves over 10,000 conversations (in-process, fake backend).
 3. Thread scrolling per keypress at 1k/10k/100k messages (``bench/ui_thread.py``).
 
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,53 +42,73 @@ class Hello(App):
 Hello().run(headless=True, size=(120, 40))
 """
 
-# The demo app: DemoServer + heymarket backend over loopback, as `inbox-tui --demo` wires it.
+# `inbox-tui --demo` as the command line wires it (demo server, heymarket backend over
+# loopback, the app and its cache), run headless; the mark is printed when the list first
+# renders a row of a real conversation. The parent gives it fresh config/cache/log dirs,
+# so nothing comes from an earlier run's cache: the rows arrive over HTTP.
 DEMO = f"""
 import contextlib
-from inbox_tui.demo.server import DemoServer
-from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.heymarket import HeymarketBackend
-from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.conversation_list import ConversationList
+from inbox_tui import cli, cli_commands
+from inbox_tui.logging_setup import setup_logging
 
-painted = []
-original = ConversationList.render_line
+args = cli.build_parser().parse_args(["--demo"])
+setup_logging(debug=False)
+with contextlib.ExitStack() as stack:
+    build_app = getattr(cli_commands, "build_app", None)
+    if build_app is not None:
+        app = build_app(args, stack)
+    else:  # before the cache was wired: what open_app() did
+        target = cli_commands.resolve_target(args, stack)
+        from inbox_tui.ui.app import InboxApp
 
-def render_line(self, y):
-    strip = original(self, y)
-    if not painted and self.conversations:
-        painted.append(True)
-        print("{MARK}", flush=True)
-        self.app.call_later(self.app.exit)
-    return strip
+        app = InboxApp(target.backend(), profile_name=target.name, settings=target.profile)
+    from inbox_tui.ui.conversation_list import ConversationList
 
-ConversationList.render_line = render_line
-with DemoServer() as server:
-    backend = HeymarketBackend(server.base_url, BearerToken(server.heymarket_token))
-    InboxApp(backend, profile_name="demo").run(headless=True, size=(120, 40))
+    painted = []
+    original = ConversationList.render_line
+
+    def render_line(self, y):
+        strip = original(self, y)
+        if not painted and self.conversations:
+            painted.append(True)
+            print("{MARK}", flush=True)
+            self.app.call_later(self.app.exit)
+        return strip
+
+    ConversationList.render_line = render_line
+    app.run(headless=True, size=(120, 40))
 """
 
 
 def first_paint(code: str) -> float:
     """Seconds from spawning ``python -c code`` to its first-paint mark on stdout."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    elapsed = float("nan")
-    for line in process.stdout:
-        if line.strip() == MARK:
-            elapsed = time.perf_counter() - started
-            break
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with tempfile.TemporaryDirectory(prefix="inbox-tui-bench-") as home:
+        env = dict(os.environ)
+        env.update(
+            INBOX_TUI_CONFIG=os.path.join(home, "config.toml"),
+            INBOX_TUI_CACHE_DIR=os.path.join(home, "cache"),
+            INBOX_TUI_LOG_DIR=os.path.join(home, "logs"),
+        )
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        elapsed = float("nan")
+        for line in process.stdout:
+            if line.strip() == MARK:
+                elapsed = time.perf_counter() - started
+                break
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     return elapsed
 
 

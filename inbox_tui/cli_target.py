@@ -57,17 +57,27 @@ def _explicit(args: argparse.Namespace) -> bool:
     return any(getattr(args, name, None) for name in ("backend", "base_url", "workspace"))
 
 
+def _demo_server() -> Any:
+    """The embedded demo server: in a child process where possible, so its imports, data
+    and request handling don't compete with the app for this interpreter's lock."""
+    from inbox_tui.demo import process
+
+    if process.supported():
+        return process.DemoServerProcess()
+    from inbox_tui.demo.server import DemoServer
+
+    return DemoServer()
+
+
 def resolve_target(
     args: argparse.Namespace, stack: contextlib.ExitStack, *, offline: bool = False
 ) -> Target:
-    """Resolve the account; with ``--demo`` a :class:`DemoServer` is started on ``stack``."""
+    """Resolve the account; with ``--demo`` a demo server is started on ``stack``."""
     insecure = bool(getattr(args, "insecure", False))
     if getattr(args, "demo", False):
         if getattr(args, "profile", None) or getattr(args, "base_url", None):
             raise ConfigError("--demo cannot be combined with --profile or --base-url")
-        from inbox_tui.demo.server import DemoServer
-
-        server = stack.enter_context(DemoServer())
+        server = stack.enter_context(_demo_server())
         profile, credentials = demo_profile(server, args.backend or "heymarket")
         for value in (credentials.token, credentials.secret_key):
             secrets.register(value)

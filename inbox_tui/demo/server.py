@@ -20,6 +20,7 @@ from inbox_tui.demo.auth import Credentials, make_jwt
 from inbox_tui.demo.context import DemoContext
 from inbox_tui.demo.dataset import Dataset, DemoMessage, build_dataset
 from inbox_tui.demo.faults import FaultConfig, Stats
+from inbox_tui.demo.listen import listen
 
 START_TIMEOUT = 10.0
 
@@ -48,7 +49,10 @@ class DemoServer:
         port: int = 0,
         workspace_end_date_inclusive: bool = False,
         live_interval: float = 0.0,
+        sock: socket.socket | None = None,
     ) -> None:
+        """``sock``: an already bound and listening socket to serve on (``host`` and
+        ``port`` then describe it); the server closes it when it stops."""
         self._dataset = dataset
         self.seed = seed
         self.host = host
@@ -63,6 +67,9 @@ class DemoServer:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._live_interval = live_interval
+        self._sock = sock
+        if sock is not None:
+            self.host, self.port = sock.getsockname()[:2]
 
     # ----- credentials and address -------------------------------------------------------
     @property
@@ -169,17 +176,7 @@ class DemoServer:
         logging.getLogger("uvicorn.error").addFilter(_quiet_drop)
         context = DemoContext(self.dataset, self.credentials, self._end_inclusive)
         app = DemoApp(context, faults=self._initial_faults, latency=self._latency)
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say so,
-        # and without it every keep-alive response waits ~40 ms for a delayed ACK.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        sock.listen(128)
+        sock, self._sock = self._sock or listen(self.host, self.port), None
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             app,
