@@ -104,9 +104,9 @@ class FilterPane(VerticalScroll, can_focus=False):
         yield Static(Text("Filters", style="bold"), classes="filter-title")
         yield self._label("Direction", "direction")
         with RadioSet(id="direction"):
-            yield RadioButton("any", value=True)
-            yield RadioButton("inbound")
-            yield RadioButton("outbound")
+            yield ChoiceButton("any", value=True)
+            yield ChoiceButton("inbound")
+            yield ChoiceButton("outbound")
         yield self._label("Status", "statuses")
         yield SelectionList[str](*((s, s) for s in KNOWN_STATUSES), id="statuses")
         yield self._label("Contact / number", "contact")
@@ -266,6 +266,15 @@ class FilterPane(VerticalScroll, can_focus=False):
     def _on_clear(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_clear()
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose mark is blank when off: Textual's shows "●" for every option
+    and only colour tells the chosen one, which is invisible without colour (NO_COLOR)."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # the name Textual reads
+        return "●" if self.value else " "
 
 
 def _date_text(value: datetime | None) -> str:
