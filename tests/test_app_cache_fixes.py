@@ -3,6 +3,8 @@ retries in the header, filters re-highlighting the open thread."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from test_app_cache import backend_for, settle, store_factory
 
 from inbox_tui.demo.faults import FaultConfig
@@ -67,3 +69,31 @@ async def test_changing_filters_rehighlights_the_open_thread() -> None:
             app.apply_filters(Filters())
             await pilot.pause()
             assert app.thread._highlight is None
+
+
+async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: Path) -> None:
+    from test_store_support import contact_of, msg
+
+    from inbox_tui.config import Profile
+    from inbox_tui.store import Store
+
+    path = tmp_path / "limit.sqlite3"
+    store = await Store.open(path)
+    filler = "lorem ipsum dolor sit amet " * 12
+    for conv in range(40):
+        await store.upsert_messages(
+            [msg(conv, n, seconds=conv * 10_000 + n, body=f"{filler} {n}") for n in range(150)]
+        )
+    total = await store.count_messages()
+    oldest = contact_of(0)  # the least recently active thread: evicted first
+    app = InboxApp(CacheOnlyBackend(), offline=True, store=store, settings=Profile(cache_max_mb=1))
+    app.enforce_delay = 60  # the test triggers it with the thread open
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 20)
+        opened = next(c for c in await store.conversation_page(limit=100) if c.key == oldest)
+        app.open_conversation(opened)
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
+        worker = app._enforce_limit()
+        await worker.wait()
+        assert await store.count_messages() < total
+        assert await store.count_messages(oldest) == 150

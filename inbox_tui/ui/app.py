@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 NARROW_WIDTH = 100  # below: list OR thread, not both
 WIDE_WIDTH = 140  # at or above: the filter pane docks as a column beside the list
 
+ENFORCE_DELAY_SECONDS = 3.0  # after start, before the cache limit is enforced
+
 StoreSource = Store | Callable[[], Awaitable[Store]] | None
 
 
@@ -60,6 +62,7 @@ class InboxApp(App[None]):
     CSS_PATH = sorted(styles_dir().glob("*.tcss"))
     TITLE = "inbox-tui"
     COMMANDS = App.COMMANDS | {InboxCommands}
+    enforce_delay = ENFORCE_DELAY_SECONDS
     AUTO_FOCUS = "#list"
 
     BINDINGS = [
@@ -149,7 +152,8 @@ class InboxApp(App[None]):
         self.reload(count=False)
         self.set_interval(60, self._tick)
         if self.store is not None:
-            self._enforce_limit()
+            # The cache limit is enforced a little later: not competing with first paint.
+            self.set_timer(self.enforce_delay, self._enforce_limit)
             if not self.offline:
                 self._start_poller()
 
