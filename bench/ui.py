@@ -1,8 +1,8 @@
 """UI bench: ``python bench/ui.py [--runs N]``.
 
 1. Time to the first painted conversation list in demo mode: a fresh Python process runs
-   ``inbox-tui --demo`` as the command line wires it (embedded demo server, backend, app and
-   cache; only headless at 120x40), and reports when the list first paints a real
+   ``inbox-tui --demo`` (``cli.main``: embedded demo server, backend, app and cache; only
+   headless at 120x40), and reports when the list first paints a real
    conversation row fetched over HTTP (fresh config/cache dirs, so no cached rows). Measured
    from process start, next to a bare Textual hello-world (one Static, first frame) measured
    the same way in the same run.
@@ -42,41 +42,52 @@ class Hello(App):
 Hello().run(headless=True, size=(120, 40))
 """
 
-# `inbox-tui --demo` as the command line wires it (demo server, heymarket backend over
-# loopback, the app and its cache), run headless; the mark is printed when the list first
-# renders a row of a real conversation. The parent gives it fresh config/cache/log dirs,
-# so nothing comes from an earlier run's cache: the rows arrive over HTTP.
+# `inbox-tui --demo` itself: ``cli.main(["--demo"])`` (demo server, heymarket backend over
+# loopback, the app and its cache), run headless at 120x40. An import hook patches the app
+# module as it loads (so the import order is the CLI's own): ``InboxApp.run`` goes headless
+# and the list prints the mark when it first renders a row of a real conversation. The
+# parent gives it fresh config/cache/log dirs: no cached rows, they come over HTTP.
 DEMO = f"""
-import contextlib
-from inbox_tui import cli, cli_commands
-from inbox_tui.logging_setup import setup_logging
+import importlib.abc, importlib.util, sys
 
-args = cli.build_parser().parse_args(["--demo"])
-setup_logging(debug=False)
-with contextlib.ExitStack() as stack:
-    build_app = getattr(cli_commands, "build_app", None)
-    if build_app is not None:
-        app = build_app(args, stack)
-    else:  # before the cache was wired: what open_app() did
-        target = cli_commands.resolve_target(args, stack)
-        from inbox_tui.ui.app import InboxApp
-
-        app = InboxApp(target.backend(), profile_name=target.name, settings=target.profile)
+def patch(module):
     from inbox_tui.ui.conversation_list import ConversationList
 
-    painted = []
-    original = ConversationList.render_line
+    run, render_line, painted = module.InboxApp.run, ConversationList.render_line, []
 
-    def render_line(self, y):
-        strip = original(self, y)
+    def headless_run(self, *args, **kwargs):
+        return run(self, *args, **{{**kwargs, "headless": True, "size": (120, 40)}})
+
+    def marked_render_line(self, y):
+        strip = render_line(self, y)
         if not painted and self.conversations:
             painted.append(True)
             print("{MARK}", flush=True)
             self.app.call_later(self.app.exit)
         return strip
 
-    ConversationList.render_line = render_line
-    app.run(headless=True, size=(120, 40))
+    module.InboxApp.run = headless_run
+    ConversationList.render_line = marked_render_line
+
+class PatchOnImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "inbox_tui.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+
+        def patched_exec(module):
+            exec_module(module)
+            patch(module)
+
+        spec.loader.exec_module = patched_exec
+        return spec
+
+sys.meta_path.insert(0, PatchOnImport())
+from inbox_tui.cli import main
+
+sys.exit(main(["--demo"]))
 """
 
 

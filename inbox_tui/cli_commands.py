@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -31,7 +32,18 @@ def dispatch(args: argparse.Namespace) -> int:
         "config": config,
         "cache": cache,
     }
-    return handlers[args.command](args)
+    handler = handlers[args.command]
+    if handler is not open_app:
+        startup_done()
+    return handler(args)
+
+
+def startup_done() -> None:
+    """Turn the cyclic garbage collector back on (``cli.main`` turns it off for the
+    start-up), after freezing the objects start-up made: they live as long as the process,
+    so later collections need not walk them."""
+    gc.freeze()
+    gc.enable()
 
 
 def _with_backend(target: Target, job: Callable[[Any], Awaitable[T]]) -> T:
@@ -54,6 +66,7 @@ def _with_backend(target: Target, job: Callable[[Any], Awaitable[T]]) -> T:
 def open_app(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         app = build_app(args, stack)
+        startup_done()
         app.run()
         status = getattr(app, "return_code", None)
     return int(status or 0)

@@ -191,3 +191,43 @@ def test_httpx_cli_module_is_deferred_but_still_works() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_gc_is_off_during_startup_on_while_the_app_runs_and_restored_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from inbox_tui import cli, cli_commands
+
+    seen: dict[str, object] = {}
+
+    class FakeApp:
+        return_code = 0
+
+        def run(self) -> None:
+            seen["running"] = (gc.isenabled(), gc.get_freeze_count() > 0)
+
+    def build_app(args: object, stack: object) -> FakeApp:
+        seen["building"] = gc.isenabled()
+        return FakeApp()
+
+    def config_command(args: object) -> int:
+        seen["config"] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(cli_commands, "build_app", build_app)
+    monkeypatch.setattr(cli_commands, "config", config_command)
+    assert gc.isenabled()
+    assert cli.main(["--demo"]) == 0
+    assert seen == {"building": False, "running": (True, True)}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert cli.main(["config", "path"]) == 0
+    assert seen["config"] is True
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        assert cli.main(["config", "path"]) == 0
+        assert not gc.isenabled()  # the caller's setting is restored
+    finally:
+        gc.enable()
