@@ -181,8 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         gc.unfreeze()
-        if gc_was_enabled:
-            gc.enable()
+        (gc.enable if gc_was_enabled else gc.disable)()
 
 
 def _main(argv: Sequence[str] | None) -> int:
