@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from inbox_tui.api.http import HttpSettings
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.store import Store
 from inbox_tui.ui.app import InboxApp
 
 HERE = Path(__file__).resolve().parent
@@ -90,6 +92,22 @@ async def narrow(pilot: Pilot[None], app: InboxApp) -> None:
     await open_conversation(pilot, app, 1)
 
 
+async def search_screen(pilot: Pilot[None], app: InboxApp) -> None:
+    """``/`` over the local cache (filled by the list and two opened threads)."""
+    from inbox_tui.ui.search_screen import SearchScreen
+
+    await open_conversation(pilot, app, 1)
+    app.conversation_list.focus()
+    await open_conversation(pilot, app, 2)
+    await until(pilot, lambda: not app.thread.fetching)
+    await pilot.press("slash")
+    await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+    await pilot.press(*"order")
+    screen = app.screen
+    await until(pilot, lambda: isinstance(screen, SearchScreen) and bool(screen.hits))
+    await pilot.pause(0.3)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("main-view", (140, 36), main_view, ()),
     ("thread-scroll-back", (140, 36), scroll_back, ()),
@@ -97,7 +115,9 @@ SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("help", (120, 40), help_screen, ()),
     ("error-banner", (120, 24), error_banner, ("500", "500", "500", "500")),
     ("narrow-80x24", (80, 24), narrow, ()),
+    ("search", (120, 36), search_screen, ()),
 ]
+CACHED = {"search"}  # shots taken with the SQLite cache wired in (a temporary file)
 
 
 async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step) -> Path:
@@ -106,10 +126,17 @@ async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step
         BearerToken(server.heymarket_token),
         settings=HttpSettings(max_retries=0),
     )
-    app = InboxApp(backend, profile_name="demo", clock=lambda: NOW, tz=UTC)
-    async with app.run_test(size=size) as pilot:
-        await step(pilot, app)
-        path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
+    with tempfile.TemporaryDirectory(prefix="inbox-tui-shot-") as tmp:
+        store = None
+        if name in CACHED:
+
+            async def store() -> Store:
+                return await Store.open(Path(tmp) / "shot.sqlite3")
+
+        app = InboxApp(backend, profile_name="demo", clock=lambda: NOW, tz=UTC, store=store)
+        async with app.run_test(size=size) as pilot:
+            await step(pilot, app)
+            path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
     return path
 
 
