@@ -205,3 +205,19 @@ async def test_header_says_cached_age_before_the_server_answers(server: DemoServ
         await settle(pilot, lambda: app.header.state is Connection.ERROR, rounds=1500)
         assert re.fullmatch(r"cached \d+m ago", app.header.cache_note), app.header.cache_note
         assert app.header.cache_note in app.header.render_text(with_backend=True).plain
+
+
+async def test_offline_thread_says_when_older_messages_are_not_cached(
+    server: DemoServer,
+) -> None:
+    await populate(server)
+    server.stop()
+    app = offline_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        rows = app.conversation_list
+        await settle(pilot, lambda: len(rows.conversations) >= 10)
+        # The 6th conversation was never opened: only its last message is cached.
+        rows.select(5)
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.thread.exhausted)
+        assert "not in the cache" in app.thread.status_text()

@@ -25,12 +25,17 @@ from textual.widgets import Footer, Input
 
 from inbox_tui.core.backend import Backend
 from inbox_tui.core.poller import Poller, PollResult, PollState
-from inbox_tui.core.sync import CachedConversations, CachedThread, CacheMessagePager
+from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
 from inbox_tui.store import Cursor, SearchHit, Store
 from inbox_tui.ui.banner import ErrorBanner, error_text
-from inbox_tui.ui.cache_support import DEFAULT_CACHE_MAX_MB, CacheListPager, cache_age_text
+from inbox_tui.ui.cache_support import (
+    DEFAULT_CACHE_MAX_MB,
+    CacheListPager,
+    ThreadPager,
+    cache_age_text,
+)
 from inbox_tui.ui.commands import InboxCommands
 from inbox_tui.ui.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.filter_pane import FilterPane
@@ -393,7 +398,7 @@ class InboxApp(App[None]):
         self.cached_thread = thread
         top = Cursor.of(page.messages[-1]) if page.messages else None
         highlight = None if self.filters.is_empty() else self.filters
-        pager = CacheMessagePager(thread, start=page.cursor, top=top)
+        pager = ThreadPager(thread, start=page.cursor, top=top)
         self.thread.show(conversation, pager, highlight=highlight, initial=page.messages)
         if self.poller is not None:
             self.poller.active_key = conversation.key

@@ -13,7 +13,7 @@ from pathlib import Path
 from inbox_tui import paths
 from inbox_tui.api.errors import NetworkError
 from inbox_tui.core.backend import ConversationPager, MessagePager
-from inbox_tui.core.sync import CachedConversations
+from inbox_tui.core.sync import CachedConversations, CacheMessagePager
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,19 @@ class CacheListPager:
         if page:
             self._last = page[-1]
         return page
+
+
+class ThreadPager(CacheMessagePager):
+    """:class:`CacheMessagePager` that also says whether, offline, it stopped only at the
+    end of what the cache holds rather than at the start of the conversation: ``partial``."""
+
+    partial = False
+
+    async def older(self) -> list[Message]:
+        messages = await super().older()
+        if self.exhausted and self.thread.offline:
+            self.partial = not (await self.thread.state()).complete
+        return messages
 
 
 def cache_age_text(

@@ -57,6 +57,7 @@ _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 LOADING_TEXT = "⟳ loading older…"
 BEGINNING_TEXT = "— beginning of conversation —"
+PARTIAL_TEXT = "— older messages are not in the cache (offline) —"
 ERROR_TEXT = "✗ could not load older messages: press r to retry"
 ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
 MORE_TEXT = "↑ scroll up for older messages"
@@ -546,6 +547,8 @@ class ThreadView(ScrollView, can_focus=True):
         if self._loading:
             return LOADING_TEXT
         if self._pager.exhausted:
+            if getattr(self._pager, "partial", False):  # an offline cache ends here
+                return PARTIAL_TEXT
             return BEGINNING_TEXT if len(self._index) else "no messages yet"
         return MORE_TEXT
 
