@@ -113,3 +113,16 @@ async def test_results_list_and_arrow_keys(store: Store) -> None:
                 and app.thread.selected_message.id == chosen.message_id
             ),
         )
+
+
+async def test_ctrl_t_filters_the_list_by_the_text_instead(store: Store) -> None:
+    app = cache_app(store)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_search(app, pilot)
+        await pilot.press(*"thread 4", "ctrl+t")
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        assert app.filters.text == "thread 4"
+        await settle(
+            pilot,
+            lambda: [c.key for c in app.conversation_list.conversations] == [contact_of(4)],
+        )

@@ -684,11 +684,13 @@ class InboxApp(App[None]):
         """``/``: full-text search over the cache (a screen with live results); without a
         cache, the text filter (local or server, as the backend applies ``text``)."""
         if self.store is not None:
-            from inbox_tui.ui.search_screen import SearchScreen  # on first use
+            from inbox_tui.ui.search_screen import FilterByText, SearchScreen  # on first use
 
-            def chosen(hit: SearchHit | None) -> None:
-                if hit is not None:
-                    self._open_hit(hit)
+            def chosen(result: SearchHit | FilterByText | None) -> None:
+                if isinstance(result, FilterByText):
+                    self._filter_by_text(str(result) or None)
+                elif result is not None:
+                    self._open_hit(result)
 
             self.push_screen(
                 SearchScreen(self.store, inbox_id=self.inbox_id, clock=self.clock, tz=self.tz),
@@ -703,8 +705,10 @@ class InboxApp(App[None]):
     @on(Input.Submitted, "#search")
     def _on_search(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip() or None
         self._close_search()
+        self._filter_by_text(event.value.strip() or None)
+
+    def _filter_by_text(self, text: str | None) -> None:
         filters = self.filters.model_copy(update={"text": text})
         if self.filter_pane is not None:
             self.filter_pane.set_filters(filters)
@@ -799,6 +803,10 @@ class InboxApp(App[None]):
             ("Thread", ThreadView.BINDINGS),
             ("Filter pane", FilterPane.BINDINGS),
         ]
+        if self.store is not None:
+            from inbox_tui.ui.search_screen import SearchScreen
+
+            sections.append(("Search (/)", SearchScreen.BINDINGS))
         self.push_screen(HelpScreen(sections))
 
     def action_pick_inbox(self) -> None:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.15
 RESULT_LIMIT = 50
 MATCH_STYLE = "bold reverse"
+IDLE_TEXT = "type to search the local cache · ctrl+t: filter the list by text instead"
 
 
 def hit_text(hit: SearchHit, now_label: str) -> Text:
@@ -59,12 +60,19 @@ def _highlighted(value: str, spans: tuple[tuple[int, int], ...]) -> Text:
     return text
 
 
-class SearchScreen(ModalScreen[SearchHit | None]):
-    """Dismisses with the chosen :class:`SearchHit`, or None (esc)."""
+class FilterByText(str):
+    """The search screen's other answer: filter the conversation list by this text (the
+    server applies it where the API can, else it is applied to what is loaded)."""
+
+
+class SearchScreen(ModalScreen[SearchHit | FilterByText | None]):
+    """Dismisses with the chosen :class:`SearchHit`, a :class:`FilterByText` (ctrl+t), or
+    None (esc)."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("down", "to_results", "Results", show=False),
+        Binding("ctrl+t", "filter_text", "Filter list by this text (server too)"),
     ]
 
     DEFAULT_CSS = """
@@ -104,7 +112,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
                 placeholder="search cached messages, names, numbers (enter: open, esc: close)",
                 id="search-query",
             )
-            yield Static("type to search the local cache", id="search-info")
+            yield Static(IDLE_TEXT, id="search-info")
             yield OptionList(id="search-results")
 
     def on_mount(self) -> None:
@@ -142,6 +150,9 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def action_filter_text(self) -> None:
+        self.dismiss(FilterByText(self.query_one("#search-query", Input).value.strip()))
+
     def action_to_results(self) -> None:
         if self.hits:
             self.results.focus()
@@ -154,7 +165,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         if not query.strip():
             self.hits = []
             self.results.clear_options()
-            info.update("type to search the local cache")
+            info.update(IDLE_TEXT)
             return
         self.searches += 1
         try:
@@ -179,4 +190,4 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         label = f"{len(hits)}{more} cached message{'s' if len(hits) != 1 else ''} match"
         if not hits:
             label = "no cached message matches"
-        info.update(Text(f"{label} · enter opens · ↓ to the list · esc closes"))
+        info.update(Text(f"{label} · enter opens · ↓ list · ctrl+t filter by text · esc"))
