@@ -18,13 +18,15 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT
+from inbox_tui.api.errors import ApiError
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
@@ -35,6 +37,8 @@ from inbox_tui.models import Conversation, Filters
 
 READ_TIMEOUT = 0.3
 STALL_SECONDS = 0.8  # past the read timeout: the client must give up and retry
+MAX_SURFACED = 200
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,30 +51,42 @@ class Tally:
     conversations_lost: int = 0
     conversation_duplicates: int = 0
     problems: list[str] = field(default_factory=list)
+    surfaced: int = 0  # errors that outlived the client's retries (the caller tried again)
 
 
-def settings() -> HttpSettings:
+def settings(max_retries: int) -> HttpSettings:
     return HttpSettings(
         connect_timeout=1.0,
         read_timeout=READ_TIMEOUT,
-        max_retries=10,
+        max_retries=max_retries,
         backoff_base=0.02,
         backoff_max=0.2,
         total_wait_max=30.0,
     )
 
 
-def make_backend(kind: str, server: DemoServer) -> Any:
+def make_backend(kind: str, server: DemoServer, max_retries: int) -> Any:
     if kind == "workspace":
         return WorkspaceBackend(
             server.base_url,
             BearerToken(server.workspace_token),
             server.workspace_id,
             page_size=50,
-            settings=settings(),
+            settings=settings(max_retries),
         )
     auth = HeymarketJWT(server.heymarket_secret_id, server.heymarket_secret_key)
-    return HeymarketBackend(server.base_url, auth, settings=settings())
+    return HeymarketBackend(server.base_url, auth, settings=settings(max_retries))
+
+
+async def again(call: Callable[[], Awaitable[T]], tally: Tally) -> T:
+    """Call until it succeeds, as a user pressing r would: an error that outlived the
+    client's retries must leave the pager able to carry on without losing anything."""
+    for _ in range(MAX_SURFACED):
+        try:
+            return await call()
+        except ApiError:
+            tally.surfaced += 1
+    raise RuntimeError(f"still failing after {MAX_SURFACED} tries")
 
 
 def count(ids: list[str], expected: list[str], what: str, tally: Tally, kind: str) -> None:
@@ -95,7 +111,7 @@ async def walk_list(kind: str, backend: Any, ds: Dataset, tally: Tally) -> None:
     pager = backend.conversations(Filters())
     keys: list[str] = []
     while not pager.exhausted:
-        keys.extend(c.key for c in await pager.next_page())
+        keys.extend(c.key for c in await again(pager.next_page, tally))
     if kind == "workspace":
         expected = sorted({"+" + m.contact for m in ds.workspace_messages})
     else:
@@ -115,17 +131,17 @@ async def walk_thread(kind: str, backend: Any, ds: Dataset, conv: Any, tally: Ta
     pager = backend.thread(conversation)
     ids: list[str] = []
     while not pager.exhausted:
-        ids.extend(m.id for m in await pager.older())
+        ids.extend(m.id for m in await again(pager.older, tally))
     tally.walks += 1
     count(ids, expected, "message", tally, kind)
 
 
-async def soak(server: DemoServer, threads: int) -> tuple[Tally, int]:
+async def soak(server: DemoServer, threads: int, max_retries: int) -> tuple[Tally, int]:
     ds = server.dataset
     tally = Tally()
     retries = 0
     for kind in ("heymarket", "workspace"):
-        backend = make_backend(kind, server)
+        backend = make_backend(kind, server, max_retries)
         try:
             await walk_list(kind, backend, ds, tally)
             for conv in ds.biggest_threads(threads):
@@ -136,7 +152,14 @@ async def soak(server: DemoServer, threads: int) -> tuple[Tally, int]:
     return tally, retries
 
 
-def run(rate: float, threads: int, seed: int, conversations: int, big: list[int]) -> dict:
+def run(
+    rate: float,
+    threads: int,
+    seed: int,
+    conversations: int,
+    big: list[int],
+    max_retries: int = 10,
+) -> dict:
     dataset = build_dataset(7, conversations=conversations, big_threads=tuple(big))
     config = FaultConfig(
         rate=rate,
@@ -147,7 +170,7 @@ def run(rate: float, threads: int, seed: int, conversations: int, big: list[int]
     )
     started = time.perf_counter()
     with DemoServer(dataset=dataset, faults=config) as server:
-        tally, retries = asyncio.run(soak(server, threads))
+        tally, retries = asyncio.run(soak(server, threads, max_retries))
         stats = server.stats.snapshot()
     wall = time.perf_counter() - started
     return {
@@ -157,6 +180,8 @@ def run(rate: float, threads: int, seed: int, conversations: int, big: list[int]
         "faults_total": stats["faults_total"],
         "faults": {k: stats["faults"].get(k, 0) for k in FAULT_KINDS},
         "retries": retries,
+        "max_retries": max_retries,
+        "errors_surfaced": tally.surfaced,
         "messages_expected": tally.messages,
         "messages_lost": tally.lost,
         "duplicates": tally.duplicates,
@@ -176,7 +201,8 @@ def report(result: dict) -> str:
             "(heymarket + workspace) and both conversation lists",
             f"  requests            {result['requests']}",
             f"  faults injected     {result['faults_total']}  ({faults})",
-            f"  client retries      {result['retries']}",
+            f"  client retries      {result['retries']} (at most {result['max_retries']} each)",
+            f"  errors surfaced     {result['errors_surfaced']} (each retried by the caller)",
             f"  messages expected   {result['messages_expected']}",
             f"  messages lost       {result['messages_lost']}",
             f"  duplicates          {result['duplicates']}",
@@ -198,9 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--big", type=int, nargs="*", default=[1200, 400], help="sizes of the big threads"
     )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=10,
+        help="client retries per request (0: every fault reaches the caller, who retries)",
+    )
     parser.add_argument("--json", action="store_true", help="also print one JSON line")
     args = parser.parse_args(argv)
-    result = run(args.rate, args.threads, args.seed, args.conversations, args.big)
+    result = run(args.rate, args.threads, args.seed, args.conversations, args.big, args.max_retries)
     print(report(result), flush=True)
     if args.json:
         print(json.dumps(result), flush=True)
