@@ -258,7 +258,9 @@ async def test_export_walks_whole_threads_under_faults(
         server.set_faults(FaultConfig())
 
 
-def test_cli_export_under_faults(server: DemoServer, dataset: Dataset, tmp_path: Path) -> None:
+def test_cli_export_under_faults(
+    server: DemoServer, dataset: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real ``inbox-tui export`` command, through a profile with a short timeout."""
     big = dataset.biggest_threads(1)[0]
     config = Path(os.environ["INBOX_TUI_CONFIG"])
@@ -279,7 +281,7 @@ def test_cli_export_under_faults(server: DemoServer, dataset: Dataset, tmp_path:
         )
     )
     server.reset_stats()
-    os.environ["INBOX_TUI_TOKEN"] = server.heymarket_token
+    monkeypatch.setenv("INBOX_TUI_TOKEN", server.heymarket_token)
     try:
         status = main(
             [
@@ -296,7 +298,6 @@ def test_cli_export_under_faults(server: DemoServer, dataset: Dataset, tmp_path:
         )
         stats = server.stats.snapshot()
     finally:
-        del os.environ["INBOX_TUI_TOKEN"]
         server.set_faults(FaultConfig())
     assert status == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
