@@ -221,3 +221,26 @@ async def test_offline_thread_says_when_older_messages_are_not_cached(
         await pilot.press("enter")
         await settle(pilot, lambda: app.thread.exhausted)
         assert "not in the cache" in app.thread.status_text()
+
+
+async def test_opening_a_never_synced_thread_shows_what_arrived_meanwhile(
+    server: DemoServer,
+) -> None:
+    await populate(server)
+    app = online_app(server)
+    async with app.run_test(size=(120, 36)) as pilot:
+        rows = app.conversation_list
+        await settle(pilot, lambda: len(rows.conversations) >= 10)
+        await settle(pilot, lambda: app.header.cache_note == "")
+        if app.poller is not None:
+            app.poller.pause()  # only the thread's own revalidation may bring it
+        conv = rows.conversations[7]
+        server.add_message(int(conv.inbox_id or 413), conv.contact, "arrived while away")
+        app.open_conversation(conv)
+        await settle(
+            pilot, lambda: any(m.body == "arrived while away" for m in app.thread.messages)
+        )
+        await settle(pilot, lambda: not app.thread.fetching)
+        ids = [m.id for m in app.thread.messages]
+        assert len(ids) == len(set(ids))
+        assert app.thread.messages[-1].body == "arrived while away"

@@ -428,8 +428,19 @@ class InboxApp(App[None]):
         if self.thread.conversation.key != thread.key:
             return
         self._resolved("thread")
-        if changes.inserted:
-            self.thread.add_messages(changes.inserted)
+        # Everything the cache now holds above what is shown (a scroll-back load may have
+        # run the revalidation first and stored some of it): a cheap local read.
+        shown = self.thread.messages
+        newer: list[Any] = []
+        if shown:
+            with contextlib.suppress(Exception):
+                newer = await thread.store.thread_after(
+                    thread.key, after=Cursor.of(shown[-1]), limit=1000
+                )
+            if self.cached_thread is not thread:
+                return
+        if changes.inserted or newer:
+            self.thread.add_messages([*changes.inserted, *newer])
         if changes.updated:
             self.thread.update_messages(changes.updated)
         if changes.changed:
