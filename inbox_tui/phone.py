@@ -22,6 +22,12 @@ def to_e164(raw: object) -> str:
     return "+" + digits
 
 
+def is_e164(value: str) -> bool:
+    """``+`` and digits only: what :func:`to_e164` makes of anything that had digits. A
+    digit-free value that merely starts with ``+`` is not a number (and may be hostile)."""
+    return value.startswith("+") and value[1:].isdigit()
+
+
 def without_plus(e164: str) -> str:
     """The heymarket form: digits only, no ``+``."""
     return to_e164(e164).lstrip("+")

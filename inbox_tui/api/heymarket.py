@@ -41,7 +41,7 @@ from inbox_tui.models import (
     TeamMember,
     conversation_key,
 )
-from inbox_tui.phone import to_e164, without_plus
+from inbox_tui.phone import is_e164, to_e164, without_plus
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -106,7 +106,7 @@ def parse_message(
     conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
     phone = raw.get("phone") or conversation.get("target")
     contact = to_e164(phone) if phone else ""
-    if not contact.startswith("+"):
+    if not is_e164(contact):
         raise Unusable("no contact phone number")
     inbox = str_id(conversation.get("inbox")) or str_id(raw.get("inbox")) or inbox_id
     kind = _kind(raw)
@@ -162,7 +162,7 @@ def parse_inboxes(data: Any) -> list[Inbox]:
             continue
         phones: list[str] = []
         for value in [raw.get("phone"), *(raw.get("phones") or [])]:
-            if value and to_e164(value).startswith("+") and to_e164(value) not in phones:
+            if value and is_e164(to_e164(value)) and to_e164(value) not in phones:
                 phones.append(to_e164(value))
         inbox_id = str_id(raw.get("id")) or ""
         name = opt_str(raw.get("name")) or f"Inbox {inbox_id}"
@@ -226,7 +226,7 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
         updated = parse_time(raw.get("updated"))
         if updated is not None and (oldest is None or updated < oldest):
             oldest = updated
-        if not target or not to_e164(target).startswith("+"):
+        if not target or not is_e164(to_e164(target)):
             continue
         read = raw.get("read")
         status = opt_str(raw.get("status"))

@@ -31,7 +31,7 @@ from inbox_tui.models import (
     Message,
     conversation_key,
 )
-from inbox_tui.phone import to_e164
+from inbox_tui.phone import is_e164, to_e164
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -64,9 +64,9 @@ def parse_message(raw: Any) -> Message:
         (sender, recipient) if direction is Direction.INBOUND else (recipient, sender)
     )
     contact = to_e164(counterpart) if counterpart else ""
-    if not contact.startswith("+"):
+    if not is_e164(contact):
         raise Unusable("no counterpart number")
-    own_number = to_e164(own) if own and to_e164(own).startswith("+") else None
+    own_number = to_e164(own) if own and is_e164(to_e164(own)) else None
     media = raw.get("media_url") or raw.get("mediaUrl") or raw.get("media")
     if isinstance(media, list):
         media = media[0] if media else None
