@@ -40,6 +40,7 @@ from inbox_tui.ui.help_screen import HelpScreen
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 # Literal markers: each must appear on screen exactly as typed (markup is never parsed).
 NAME_MARK = "[red]Mallory[/]"
+HOSTILE_CONTACT = "+\x1b[m\x1b];pwn\x07[red]x[/red]\u202e\x9bJ"  # no digit
 BODY_MARK = "[bold]not bold[/bold]"
 STATUS_MARK = "[blink]weird[/blink]"
 
@@ -64,11 +65,12 @@ def build_records(count: int, seed: int = 3) -> list[dict[str, Any]]:
     records = []
     bodies = HANDPICKED_BODIES + [hostile(rng, 16) for _ in range(max(0, count - 7))]
     for n, body in enumerate(bodies):
-        conv = n % 4
+        conv = n % 5
         records.append(
             {
                 "n": n,
-                "contact": f"1415555{conv:04d}",
+                # A "number" without digits that still starts with "+" passes the parsers.
+                "contact": HOSTILE_CONTACT if conv == 4 else f"1415555{conv:04d}",
                 "name": NAME_MARK + " " + hostile(rng) if conv == 0 else hostile(rng),
                 "body": body,
                 "status": STATUS_MARK if n == 0 else rng.choice(["delivered", hostile(rng)]),
@@ -80,6 +82,12 @@ def build_records(count: int, seed: int = 3) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def e164(record: dict[str, Any]) -> str:
+    """The contact as the models hold it: ``+digits``, or the hostile digit-free text."""
+    contact = record["contact"]
+    return contact if contact.startswith("+") else "+" + contact
 
 
 def rfc(moment: datetime) -> str:
@@ -113,7 +121,7 @@ def heymarket_transport(records: list[dict[str, Any]]) -> httpx.MockTransport:
             "updated": rfc(r["at"]),
             "user": 1 if r["outbound"] else None,
             "author": r["name"] if not r["outbound"] else "Agent \x1b]0;x\x07[i]Eve[/i]",
-            "conversation": {"id": 70 + int(r["contact"][-1]), "inbox": 413, "name": r["name"]},
+            "conversation": {"id": 70 + len(r["contact"]), "inbox": 413, "name": r["name"]},
             "flagged": r["n"] % 4 == 0,
         }
 
@@ -138,7 +146,9 @@ def heymarket_transport(records: list[dict[str, Any]]) -> httpx.MockTransport:
             phone = query["phoneNumber"][0]
             stamp = float(query.get("timestamp", ["1e12"])[0])
             rows = [
-                message(r) for r in records if r["contact"] == phone and r["at"].timestamp() < stamp
+                message(r)
+                for r in records
+                if e164(r).lstrip("+") == phone and r["at"].timestamp() < stamp
             ]
             return respond(rows)
         return httpx.Response(404, json={"error": "not_found"})
@@ -150,7 +160,7 @@ def workspace_transport(records: list[dict[str, Any]]) -> httpx.MockTransport:
     own = "+14155550100"
 
     def message(r: dict[str, Any]) -> dict[str, Any]:
-        contact = "+" + r["contact"]
+        contact = e164(r)
         return {
             "id": f"msg_{r['n']}",
             "direction": "outbound" if r["outbound"] else "inbound",
@@ -249,7 +259,10 @@ async def test_hostile_records_render_literally_everywhere(
     kind: str, records: list[dict[str, Any]], in_tmp: Path
 ) -> None:
     app = InboxApp(make_backend(kind, records), clock=lambda: NOW, tz=UTC)
-    contacts = sorted({r["contact"] for r in records})
+    # Records whose "number" has no digit are skipped by the parsers (with a log line):
+    # they must not be listed, and nothing of them may reach the screen.
+    usable = [r for r in records if r["contact"] != HOSTILE_CONTACT]
+    contacts = sorted({r["contact"] for r in usable})
     async with app.run_test(size=(140, 45)) as pilot:
         lst = app.conversation_list
         await until(pilot, lambda: lst.exhausted and not lst.is_loading and lst.conversations)
@@ -274,7 +287,7 @@ async def test_hostile_records_render_literally_everywhere(
                 ),
             )
             await pilot.pause(0.05)
-            expected = [r for r in records if "+" + r["contact"] == conversation.contact]
+            expected = [r for r in usable if e164(r) == conversation.contact]
             assert len(app.thread.messages) == len(expected)
             text = screen_text(app, f"thread {index}")
             if any(r["n"] == 0 for r in expected):
