@@ -231,3 +231,44 @@ def test_gc_is_off_during_startup_on_while_the_app_runs_and_restored_after(
         assert not gc.isenabled()  # the caller's setting is restored
     finally:
         gc.enable()
+
+
+async def test_concurrent_first_pages_share_one_team_request() -> None:
+    """At start-up the list and the poller both need member names: one ``/v1/team``."""
+    import asyncio
+
+    with DemoServer() as server:
+        backend = HeymarketBackend(server.base_url, BearerToken(server.heymarket_token))
+        try:
+            first, latest = await asyncio.gather(
+                backend.conversations(Filters()).next_page(), backend.latest()
+            )
+            assert first and latest
+            assert any(m.author for m in latest)  # names resolved for both callers
+            assert server.stats.paths["/v1/team"] == 1
+            await backend.latest()
+            assert server.stats.paths["/v1/team"] == 1  # fetched once, then kept
+        finally:
+            await backend.aclose()
+
+
+async def test_team_unavailable_is_one_request_for_concurrent_callers() -> None:
+    """A server error on ``/v1/team`` means "no names" (as before) for every waiting caller."""
+    import asyncio
+
+    from inbox_tui.api.http import HttpSettings
+    from inbox_tui.demo.faults import FaultConfig
+
+    faults = FaultConfig(schedule=("500",), paths=("/v1/team",))
+    with DemoServer(faults=faults) as server:
+        backend = HeymarketBackend(
+            server.base_url,
+            BearerToken(server.heymarket_token),
+            settings=HttpSettings(max_retries=0),
+        )
+        try:
+            names = await asyncio.gather(backend._names(), backend._names(), backend._names())
+        finally:
+            await backend.aclose()
+        assert names == [{}, {}, {}]
+        assert server.stats.paths["/v1/team"] == 1

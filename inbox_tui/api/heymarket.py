@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -260,6 +261,7 @@ class HeymarketBackend:
         host = httpx.URL(base_url).host or base_url
         self.label = f"heymarket @ {host}" + (f" inbox {self.inbox_id}" if self.inbox_id else "")
         self._members: dict[str, str] | None = None
+        self._members_task: asyncio.Task[None] | None = None
         self._inbox_phones: dict[str, str] = {}
         self._enrich_available: bool | None = None
 
@@ -287,16 +289,31 @@ class HeymarketBackend:
         return members
 
     async def _names(self) -> dict[str, str]:
-        """Team member names, fetched once; a server without ``/v1/team`` just has none."""
+        """Team member names, fetched once; a server without ``/v1/team`` just has none.
+        Callers that ask while the fetch is in flight (at start-up the list and the poller
+        both do) share it instead of sending a second request."""
         if self._members is None:
+            loop = asyncio.get_running_loop()
+            task = self._members_task
+            if task is None or task.get_loop() is not loop:
+                task = self._members_task = loop.create_task(self._load_names())
+                # Retrieved even if every waiter was cancelled: no "never retrieved" noise.
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
             try:
-                await self.team_members()
-            except AuthError:
-                raise
-            except ApiError as exc:
-                log.info("team members unavailable: %s", exc.user_message())
-                self._members = {}
+                await asyncio.shield(task)
+            finally:
+                if task.done() and self._members_task is task:
+                    self._members_task = None
         return self._members or {}
+
+    async def _load_names(self) -> None:
+        try:
+            await self.team_members()
+        except AuthError:
+            raise
+        except ApiError as exc:
+            log.info("team members unavailable: %s", exc.user_message())
+            self._members = {}
 
     async def _page_parser(self, inbox_id: str | None = None) -> Callable[[Any], Page]:
         members = await self._names()
