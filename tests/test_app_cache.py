@@ -244,3 +244,41 @@ async def test_opening_a_never_synced_thread_shows_what_arrived_meanwhile(
         ids = [m.id for m in app.thread.messages]
         assert len(ids) == len(set(ids))
         assert app.thread.messages[-1].body == "arrived while away"
+
+
+async def test_scroll_back_is_served_by_the_cache_inside_the_complete_range(
+    server: DemoServer,
+) -> None:
+    server.add_message(414, "+14045551730", "bring me to the top")  # a 65-message thread
+
+    async def read_to_the_beginning(app: InboxApp, pilot: Any) -> list[str]:
+        rows = app.conversation_list
+        await settle(pilot, lambda: len(rows.conversations) >= 5)
+        await settle(pilot, lambda: rows.conversations[0].contact.endswith("4045551730"))
+        rows.select(0)
+        rows.focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
+        for _ in range(40):
+            if app.thread.exhausted and not app.thread.fetching:
+                break
+            await pilot.press("home", "pageup")
+            await pilot.pause(0.05)
+        await settle(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
+        return [m.id for m in app.thread.messages]
+
+    server.reset_stats()
+    first = online_app(server)
+    async with first.run_test(size=(120, 36)) as pilot:
+        ids = await read_to_the_beginning(first, pilot)
+    assert len(ids) == 65
+    assert server.stats.paths["/v1/messages"] >= 2  # the first time, pages from the server
+
+    server.reset_stats()
+    second = online_app(server)
+    async with second.run_test(size=(120, 36)) as pilot:
+        again = await read_to_the_beginning(second, pilot)
+        await pilot.pause(0.3)
+    assert again == ids
+    # Only the revalidation of the thread's newest page went to the server.
+    assert server.stats.paths["/v1/messages"] <= 1, server.stats.paths
