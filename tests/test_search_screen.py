@@ -126,3 +126,36 @@ async def test_ctrl_t_filters_the_list_by_the_text_instead(store: Store) -> None
             pilot,
             lambda: [c.key for c in app.conversation_list.conversations] == [contact_of(4)],
         )
+
+
+def test_search_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The offline app over a small cache, "/" with a query whose hits carry markup-like
+    text: the picture shows the literal text with the matches highlighted."""
+    from datetime import UTC, datetime
+
+    async def open_store() -> Store:
+        s = await Store.open(tmp_path / "snap.sqlite3")
+        await s.upsert_messages(
+            [msg(c, 0, seconds=c * 100, name=f"Person {c}") for c in range(12)]
+            + [msg(3, 1, seconds=350, body="your [red]order[/red] #4412 shipped today")]
+        )
+        return s
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await settle(pilot, lambda: len(app.conversation_list.conversations) > 0)
+        await pilot.press("slash")
+        await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"order ship")
+        await settle(pilot, lambda: bool(app.screen.hits))
+        await pilot.pause()
+
+    app = InboxApp(
+        CacheOnlyBackend(),
+        profile_name="snap",
+        offline=True,
+        store=open_store,
+        clock=lambda: datetime(2025, 6, 1, 13, 0, tzinfo=UTC),
+        tz=UTC,
+    )
+    assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
