@@ -101,3 +101,37 @@ async def test_polling_racing_scroll_back_never_duplicates(server: DemoServer) -
         assert {m.direction for m in messages if m.body.startswith("reply ")} == {
             Direction.OUTBOUND
         }
+
+
+async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
+    from inbox_tui.api.auth import BearerToken
+    from inbox_tui.api.heymarket import HeymarketBackend
+    from inbox_tui.api.http import HttpSettings
+    from inbox_tui.demo.faults import FaultConfig
+    from inbox_tui.ui.status_bar import Connection
+
+    details: list[tuple[Connection, str]] = []
+    with DemoServer() as srv:
+        await populate(srv)
+        backend = HeymarketBackend(
+            srv.base_url, BearerToken(srv.heymarket_token), settings=HttpSettings(max_retries=0)
+        )
+        app = InboxApp(
+            backend, profile_name=PROFILE, store=store_factory(), settings=Profile(poll_seconds=1)
+        )
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, lambda: len(app.conversation_list.conversations) >= 5)
+            await settle(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
+            original = app.header.set_state
+
+            def record(state: Connection, detail: str = "") -> None:
+                details.append((state, detail))
+                original(state, detail)
+
+            app.header.set_state = record  # type: ignore[method-assign]
+            srv.set_faults(FaultConfig(schedule=("503", "503"), paths=("/v1/messages/all",)))
+            await settle(pilot, lambda: app.poller is not None and app.poller.errors >= 1)
+            await settle(pilot, lambda: app.poller is not None and app.poller.errors == 0)
+            await settle(pilot, lambda: app.header.state is Connection.CONNECTED, rounds=800)
+    backoff = [d for s, d in details if s is Connection.RETRYING]
+    assert backoff and "next try in" in backoff[0], details
