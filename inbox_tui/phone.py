@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from inbox_tui.text import one_line
+
 _NON_DIGITS = re.compile(r"\D+")
 
 
@@ -34,8 +36,15 @@ def without_plus(e164: str) -> str:
 
 
 def pretty(e164: str) -> str:
-    """A readable form for screens: ``+1 (415) 555-0100`` for NANP, else the E.164 string."""
-    digits = e164.lstrip("+")
-    if len(digits) == 11 and digits.startswith("1") and digits.isdigit():
+    """A readable form for screens: ``+1 (415) 555-0100`` for NANP, else the E.164 string.
+
+    Anything that is not a clean E.164 number (a vendor may send a name, an empty string or
+    hostile text) comes back as a sanitised one-line preview, never raw."""
+    if not isinstance(e164, str):
+        return one_line(e164)
+    digits = e164.removeprefix("+")
+    if len(digits) == 11 and digits.startswith("1") and digits.isascii() and digits.isdigit():
         return f"+1 ({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
-    return e164
+    if is_e164(e164) and e164.isascii():
+        return e164
+    return one_line(e164)
