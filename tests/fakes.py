@@ -256,8 +256,9 @@ def make_app(backend: object, **kwargs: object):  # type: ignore[no-untyped-def]
     return InboxApp(backend, **kwargs)  # type: ignore[arg-type]
 
 
-async def wait_for(pilot: object, condition: object, timeout: float = 5.0) -> None:
-    """Pause the pilot until ``condition()`` is true (fails the test after ``timeout``)."""
+async def wait_for(pilot: object, condition: object, timeout: float = 30.0) -> None:
+    """Pause the pilot until ``condition()`` is true (fails the test after ``timeout``
+    seconds: generous, since a loaded 2-core CI machine can be many times slower)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():  # type: ignore[operator]

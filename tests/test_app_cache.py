@@ -4,6 +4,7 @@ restart with the server down (--offline), search into a thread, header cache age
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,12 +31,16 @@ def store_factory(profile: str = PROFILE) -> Callable[[], Any]:
     return open_store
 
 
-async def settle(pilot: Any, predicate: Callable[[], bool], rounds: int = 400) -> None:
-    for _ in range(rounds):
+async def settle(pilot: Any, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Pause until ``predicate()`` holds; fail after ``timeout`` wall-clock seconds (generous:
+    a loaded 2-core CI machine can be many times slower than a laptop)."""
+    deadline = time.monotonic() + timeout
+    while True:
         await pilot.pause(0.01)
         if predicate():
             return
-    raise AssertionError("the app never reached the expected state")
+        if time.monotonic() > deadline:
+            raise AssertionError("the app never reached the expected state")
 
 
 @pytest.fixture
@@ -202,7 +207,7 @@ async def test_header_says_cached_age_before_the_server_answers(server: DemoServ
     )
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
-        await settle(pilot, lambda: app.header.state is Connection.ERROR, rounds=1500)
+        await settle(pilot, lambda: app.header.state is Connection.ERROR, timeout=60)
         assert re.fullmatch(r"cached \d+m ago", app.header.cache_note), app.header.cache_note
         assert app.header.cache_note in app.header.render_text(with_backend=True).plain
 

@@ -42,8 +42,8 @@ def test_demo_then_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
 
     async def browse(app: Any, pilot: Any) -> None:
         rows = app.conversation_list
-        await settle(pilot, lambda: len(rows.conversations) >= 10, rounds=1000)
-        await settle(pilot, lambda: app.header.cache_note == "", rounds=1000)
+        await settle(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
+        await settle(pilot, lambda: app.header.cache_note == "", timeout=60)
         seen["keys"] = [c.key for c in rows.conversations[:10]]
         seen["poll"] = app.settings.poll_seconds
         await pilot.press("j", "j", "enter")
@@ -61,7 +61,7 @@ def test_demo_then_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
 
     async def offline(app: Any, pilot: Any) -> None:
         rows = app.conversation_list
-        await settle(pilot, lambda: len(rows.conversations) >= 10, rounds=1000)
+        await settle(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
         found["keys"] = [c.key for c in rows.conversations[:10]]
         found["header"] = app.header.render_text(with_backend=True).plain
         found["state"] = app.header.state

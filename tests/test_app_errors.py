@@ -103,15 +103,15 @@ async def test_server_faults_over_http(faulty_server, fault, title, http) -> Non
     faulty_server.set_faults(FaultConfig(schedule=(fault,) * 3, stall_seconds=1.0))
     app = make_app(workspace_backend(faulty_server, **http))
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.banner.showing, timeout=10)
+        await wait_for(pilot, lambda: app.banner.showing)
         assert app.banner.message.startswith(title), app.banner.message
         if fault == "500":
             assert "[request id req_" in app.banner.message
         # The list fails first; the count and inbox requests follow it and fail too.
-        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"}, timeout=10)
+        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"})
         await pilot.press("r")
-        await wait_for(pilot, listed(app), timeout=10)
-        await wait_for(pilot, lambda: not app.banner.showing, timeout=10)
+        await wait_for(pilot, listed(app))
+        await wait_for(pilot, lambda: not app.banner.showing)
         assert app.is_running
     faulty_server.set_faults(FaultConfig())
 
@@ -123,12 +123,12 @@ async def test_refused_token_then_fixed_token(faulty_server) -> None:  # type: i
     token = ["wrong-token-value"]
     app = make_app(workspace_backend(faulty_server, token=lambda: token[0]))
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.banner.showing, timeout=10)
+        await wait_for(pilot, lambda: app.banner.showing)
         assert app.banner.message.startswith("Authentication refused (HTTP 401)")
         assert "request id" in app.banner.message
         assert "wrong-token-value" not in screen_text(app)
-        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"}, timeout=10)
+        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"})
         token[0] = faulty_server.workspace_token
         await pilot.press("r")
-        await wait_for(pilot, listed(app), timeout=10)
-        await wait_for(pilot, lambda: not app.banner.showing, timeout=10)
+        await wait_for(pilot, listed(app))
+        await wait_for(pilot, lambda: not app.banner.showing)

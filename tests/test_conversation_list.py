@@ -55,10 +55,10 @@ async def test_ten_thousand_conversations_key_moves_cost_the_screen_not_the_list
     app = make_app(backend)
     async with app.run_test(size=(100, 40)) as pilot:
         listed = app.conversation_list
-        await wait_for(pilot, ready(app), timeout=20)
+        await wait_for(pilot, ready(app))
         while not listed.exhausted:
             await pilot.press("G")
-            await wait_for(pilot, lambda: not listed.is_loading, timeout=20)
+            await wait_for(pilot, lambda: not listed.is_loading)
         assert len(listed.conversations) == 10_000
         await pilot.press("G")
         await pilot.pause()

@@ -52,7 +52,7 @@ async def test_outbound_failed_filter_goes_to_the_server(workspace) -> None:  # 
     backend, transport = workspace
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, ready(app), timeout=10)
+        await wait_for(pilot, ready(app))
         assert app.filter_pane is None  # built on first use
         await pilot.press("f")
         await wait_for(
@@ -64,9 +64,9 @@ async def test_outbound_failed_filter_goes_to_the_server(workspace) -> None:  # 
         await pilot.press("down", "down", "enter", "tab")
         await pilot.press(*["down"] * 5, "space")
         transport.urls.clear()
-        await wait_for(pilot, lambda: app.filters.statuses == {"failed"}, timeout=5)
+        await wait_for(pilot, lambda: app.filters.statuses == {"failed"})
         assert app.filters.direction == Direction.OUTBOUND
-        await wait_for(pilot, ready(app), timeout=10)
+        await wait_for(pilot, ready(app))
         listing = [u for u in transport.urls if u.path.endswith("/messages")]
         assert any(
             u.params.get("direction") == "outbound" and u.params.get("status") == "failed"
@@ -87,7 +87,7 @@ async def test_local_fields_are_labelled_and_counted_as_local(workspace) -> None
     backend, _ = workspace
     app = make_app(backend)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, ready(app), timeout=10)
+        await wait_for(pilot, ready(app))
         await pilot.press("f")
         await wait_for(pilot, lambda: app.filter_pane is not None)
         pane = app.filter_pane
@@ -98,7 +98,7 @@ async def test_local_fields_are_labelled_and_counted_as_local(workspace) -> None
         pane.query_one("#text").focus()
         await pilot.press(*"order", "enter")
         await wait_for(pilot, lambda: app.filters.text == "order")
-        await wait_for(pilot, ready(app), timeout=10)
+        await wait_for(pilot, ready(app))
         assert "text (local)" in str(app.status.render())
         for row in app.conversation_list.conversations:
             assert "order" in row.last_message.body.lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -232,13 +233,12 @@ def screen_text(app: InboxApp, where: str) -> str:
     return "\n".join(lines)
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop_time = 0.0
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
     while not condition():
-        if loop_time > timeout:
+        if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.02)
-        loop_time += 0.02
 
 
 @pytest.fixture

@@ -387,7 +387,7 @@ async def test_gigantic_malformed_pages(kind: str, canned: type[_Canned]) -> Non
 # --- through the app ---------------------------------------------------------------------------
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -91,7 +91,7 @@ async def test_polling_racing_scroll_back_never_duplicates(server: DemoServer) -
                 server.add_message(big.inbox_id, big.contact, f"reply {n}", direction="outbound")
             await pilot.press("home", "pageup", "pageup")
             await pilot.pause(0.25)
-        await settle(pilot, lambda: app.thread.messages[-1].body == "reply 7", rounds=800)
+        await settle(pilot, lambda: app.thread.messages[-1].body == "reply 7")
         messages = app.thread.messages
         ids = [m.id for m in messages]
         assert len(ids) == len(set(ids)), "a message is shown twice"
@@ -132,6 +132,6 @@ async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
             srv.set_faults(FaultConfig(schedule=("503", "503"), paths=("/v1/messages/all",)))
             await settle(pilot, lambda: app.poller is not None and app.poller.errors >= 1)
             await settle(pilot, lambda: app.poller is not None and app.poller.errors == 0)
-            await settle(pilot, lambda: app.header.state is Connection.CONNECTED, rounds=800)
+            await settle(pilot, lambda: app.header.state is Connection.CONNECTED)
     backoff = [d for s, d in details if s is Connection.RETRYING]
     assert backoff and "next try in" in backoff[0], details

@@ -3,6 +3,7 @@ Textual pilot, offline: what phase 2 wires into InboxApp."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -44,12 +45,15 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await s.close()
 
 
-async def _settle(pilot, predicate, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(rounds):
+async def _settle(pilot, predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Pause until ``predicate()`` holds; fail after ``timeout`` wall-clock seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
         await pilot.pause()
         if predicate():
             return
-    raise AssertionError("widget never reached the expected state")
+        if time.monotonic() > deadline:
+            raise AssertionError("widget never reached the expected state")
 
 
 async def test_conversation_list_pages_through_the_cache(store: Store) -> None:
@@ -83,6 +87,6 @@ async def test_thread_view_scrolls_back_through_the_cache(store: Store) -> None:
             await pilot.press("home")
             await pilot.press("pageup", "pageup", "pageup")
             await pilot.pause()
-        await _settle(pilot, lambda: len(app.view.messages) == 240, rounds=400)
+        await _settle(pilot, lambda: len(app.view.messages) == 240)
         got = [m.id for m in app.view.messages]
         assert got == [f"c3-m{n}" for n in range(240)]
