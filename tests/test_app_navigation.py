@@ -95,6 +95,17 @@ async def test_help_screen_lists_bindings_of_app_and_widgets() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+def top_command(palette: object) -> str | None:
+    """The highlighted command's name in an open command palette (None until listed)."""
+    from textual.command import CommandList
+
+    commands = palette.query_one(CommandList)  # type: ignore[attr-defined]
+    if commands.highlighted is None:
+        return None
+    hit = commands.get_option_at_index(commands.highlighted).hit  # type: ignore[attr-defined]
+    return hit.text or str(hit.prompt)
+
+
 async def test_command_palette_offers_app_commands() -> None:
     from textual.command import CommandPalette
 
@@ -103,7 +114,9 @@ async def test_command_palette_offers_app_commands() -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"toggle filt")
-        await pilot.pause(0.3)
+        # The palette gathers matches in a worker: enter before they are listed does nothing.
+        palette = app.screen
+        await wait_for(pilot, lambda: top_command(palette) == "Toggle filters")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.filters_open)
 
