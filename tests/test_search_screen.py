@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from test_app_cache import settle
 from test_store_support import contact_of, msg
+from textual.widgets import Input
 
 from inbox_tui.store import Store, ThreadState
 from inbox_tui.store.codec import Cursor
@@ -74,11 +75,24 @@ async def test_enter_opens_the_hit_deep_in_its_thread(store: Store) -> None:
     "query", ['"', "AND OR NOT", "zeb*", "((", "NEAR(", "'; DROP TABLE messages; --", "ünï😀"]
 )
 async def test_hostile_queries_never_crash(store: Store, query: str) -> None:
+    searched: list[str] = []
+    search = store.search
+
+    async def recording(text: str, **kw: Any) -> Any:
+        try:
+            return await search(text, **kw)
+        finally:
+            searched.append(text)
+
+    store.search = recording  # type: ignore[method-assign]
     app = cache_app(store)
     async with app.run_test(size=(110, 32)) as pilot:
         screen = await open_search(app, pilot)
         await pilot.press(*query)
-        await pilot.pause(0.4)
+        typed = screen.query_one("#search-query", Input).value
+        assert typed.strip()
+        # The debounced search of the whole typed text has run (and shown its outcome).
+        await settle(pilot, lambda: typed in searched)
         info = str(screen.query_one("#search-info").render())
         assert "failed" not in info
         assert app.is_running
