@@ -76,7 +76,7 @@ def test_console_script_help(installed_venv: Path, tmp_path: Path) -> None:
 
 HEADLESS = textwrap.dedent(
     """
-    import asyncio, sys, sysconfig
+    import asyncio, sys, sysconfig, time
     from pathlib import Path
 
     import inbox_tui
@@ -99,18 +99,25 @@ HEADLESS = textwrap.dedent(
             profile, credentials = demo_profile(server, "heymarket")
             app = InboxApp(build_backend(profile, credentials), profile_name="demo")
             async with app.run_test(size=(120, 30)) as pilot:
-                for _ in range(500):
-                    if len(app.conversation_list.conversations) >= 10:
+
+                def painted() -> tuple[list, str, str]:
+                    rows = app.conversation_list.conversations
+                    screen = "\\n".join(
+                        s.text for s in app.screen._compositor.render_strips()
+                    )
+                    name = (rows[0].name or rows[0].contact[-4:]) if rows else "?"
+                    return rows, screen, name.split()[0]
+
+                # Wait for the rows and for their repaint (a loaded CI machine is slow).
+                deadline = time.monotonic() + 60
+                rows, screen, first = painted()
+                while not (len(rows) >= 10 and first in screen):
+                    if time.monotonic() > deadline:
                         break
                     await pilot.pause(0.02)
-                await pilot.pause(0.1)
-                rows = app.conversation_list.conversations
+                    rows, screen, first = painted()
                 assert len(rows) >= 10, len(rows)
-                screen = "\\n".join(
-                    s.text for s in app.screen._compositor.render_strips()
-                )
-                name = rows[0].name or rows[0].contact[-4:]
-                assert name.split()[0] in screen, screen
+                assert first in screen, screen
                 loaded = [str(path) for path, _ in app.stylesheet.source]
                 assert any(str(styles) in path for path in loaded), loaded
                 await pilot.press("q")
