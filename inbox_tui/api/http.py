@@ -8,6 +8,10 @@ POST searches, so repeating one is always safe):
   (a truncated response);
 * not retried: 401/403/404 and other 4xx, and a 200 whose body is HTML or another
   non-JSON type (a proxy or login page will not fix itself in a second);
+* not retried either: a response larger than ``max_response_bytes`` (32 MiB by default),
+  which is refused with a :class:`BadResponse` as soon as it is known to be too big (from
+  ``Content-Length``, or while the body streams in), so one gigantic page cannot exhaust
+  memory;
 * the delay is ``Retry-After`` when the server sends one (seconds or an HTTP date), else
   exponential backoff ``backoff_base * 2**n`` capped at ``backoff_max`` with jitter
   (uniformly 50-100 % of it);
@@ -32,7 +36,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import httpx
 
@@ -71,6 +75,7 @@ for _name in ("httpx", "httpcore"):
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "inbox-tui/0.1 (+https://github.com/; httpx)"
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class HttpSettings:
     backoff_max: float = 8.0
     total_wait_max: float = 60.0
     verify: bool = True
+    # Largest (decoded) response body accepted; a bigger one raises BadResponse.
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     on_retry: Callable[[RetryEvent], None] | None = None
     # Test hooks: a fake sleep records delays instead of waiting; a seeded RNG fixes jitter.
     sleep: Callable[[float], Awaitable[None]] | None = field(default=None, repr=False)
@@ -151,10 +158,10 @@ def _request_id(response: httpx.Response) -> str | None:
     return redact(one_line(value, 120)) if value else None
 
 
-def _detail_from_body(response: httpx.Response) -> str:
+def _detail_from_body(body: bytes) -> str:
     """A short, sanitised, redacted hint from an error body (``message``/``error`` field)."""
     try:
-        data = response.json()
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return ""
     if isinstance(data, dict):
@@ -306,10 +313,13 @@ class ApiClient:
     ) -> Any:
         self.stats.requests += 1
         try:
-            if method == "GET":
-                response = await self._client.get(path, params=params)
-            else:
-                response = await self._client.post(path, json=json_body)
+            stream = (
+                self._client.stream(method, path, params=params)
+                if method == "GET"
+                else self._client.stream(method, path, json=json_body)
+            )
+            async with stream as response:
+                body = await self._read_capped(response, path)
         except httpx.TimeoutException as exc:
             kind = "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else "timeout"
             if isinstance(exc, httpx.ReadTimeout):
@@ -331,7 +341,7 @@ class ApiClient:
             raise NetworkError(
                 f"cannot reach {self._where(path)} ({type(exc).__name__})", url=path
             ) from None
-        data = self._decode(response, path)
+        data = self._decode(response, body, path)
         if parse is None:
             return data
         try:
@@ -348,11 +358,38 @@ class ApiClient:
         host = httpx.URL(self.base_url).host or self.base_url
         return f"{host}{path}"
 
-    def _decode(self, response: httpx.Response, path: str) -> Any:
+    async def _read_capped(self, response: httpx.Response, path: str) -> bytes:
+        """The decoded body, read chunk by chunk and never buffered past
+        ``max_response_bytes``: a bigger one raises :class:`BadResponse` (not retried)."""
+        cap = self.settings.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+        if declared.isdigit() and int(declared) > cap and not encoded:
+            self._too_big(response, path, cap)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                self._too_big(response, path, cap)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _too_big(response: httpx.Response, path: str, cap: int) -> NoReturn:
+        limit = f"{cap / (1024 * 1024):g} MiB" if cap >= 1024 * 1024 else f"{cap} bytes"
+        raise BadResponse(
+            f"{path} sent a response larger than {limit}; refused to protect memory",
+            status=response.status_code,
+            request_id=_request_id(response),
+            url=path,
+        )
+
+    def _decode(self, response: httpx.Response, body: bytes, path: str) -> Any:
         status = response.status_code
         request_id = _request_id(response)
         kw: dict[str, Any] = {"status": status, "request_id": request_id, "url": path}
-        hint = _detail_from_body(response) if status >= 400 else ""
+        hint = _detail_from_body(body) if status >= 400 else ""
         suffix = f" ({hint})" if hint else ""
         if status == 401:
             raise AuthError(f"the server refused the credentials{suffix}", **kw)
@@ -382,7 +419,7 @@ class ApiClient:
                 **kw,
             )
         try:
-            return json.loads(response.content)
+            return json.loads(body)
         except (ValueError, UnicodeDecodeError):
             error = BadResponse(f"{path} returned invalid or truncated JSON", **kw)
             raise _Retry(error, "invalid JSON") from None
