@@ -1,6 +1,8 @@
 """Live updates: poll the newest page, merge it into the cache, report what is new.
 
-Every ``poll_seconds`` the poller calls ``backend.latest()`` (the cheapest request each API
+The first poll waits ``first_delay`` (one ``poll_seconds`` by default) so that it does not
+race the app's first page requests at start-up (:meth:`Poller.poke` cuts the wait short).
+Then every ``poll_seconds`` the poller calls ``backend.latest()`` (the cheapest request each API
 has), upserts the page (idempotent by id: never a duplicate), marks conversations with a
 new inbound message unread (except the one the user has open) and hands a
 :class:`PollResult` to ``on_result``. Errors back off exponentially (capped); after
@@ -67,7 +69,10 @@ class Poller:
         offline_after: int = 3,
         on_result: ResultCallback | None = None,
         on_error: ErrorCallback | None = None,
+        first_delay: float | None = None,
     ) -> None:
+        """``first_delay``: seconds before the first poll of :meth:`start` (default: one
+        ``poll_seconds``)."""
         self.store = store
         self.backend = backend
         self.poll_seconds = poll_seconds
@@ -76,6 +81,7 @@ class Poller:
         self.offline_after = offline_after
         self.on_result = on_result
         self.on_error = on_error
+        self.first_delay = poll_seconds if first_delay is None else first_delay
         self.active_key: str | None = None  # the open conversation: never marked unread
         self.state = PollState.IDLE
         self.errors = 0  # consecutive failures
@@ -88,10 +94,12 @@ class Poller:
 
     # -- control --------------------------------------------------------------------------
 
-    def start(self) -> asyncio.Task[None]:
-        """Run :meth:`run` as a task (idempotent)."""
+    def start(self, delay: float | None = None) -> asyncio.Task[None]:
+        """Run :meth:`run` as a task (idempotent), its first poll after ``delay`` seconds
+        (default :attr:`first_delay`; 0 polls at once)."""
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self.run(), name="inbox-tui-poller")
+            wait = self.first_delay if delay is None else delay
+            self._task = asyncio.create_task(self.run(delay=wait), name="inbox-tui-poller")
         return self._task
 
     async def stop(self) -> None:
@@ -139,9 +147,13 @@ class Poller:
         self.last_success = time.time()
         return PollResult(result.inserted, result.updated, new_inbound, initial=self.polls == 1)
 
-    async def run(self) -> None:
-        """Poll until cancelled. Never raises an :class:`ApiError`."""
+    async def run(self, delay: float = 0.0) -> None:
+        """Poll until cancelled, the first time after ``delay`` seconds (or a
+        :meth:`poke`/:meth:`resume`). Never raises an :class:`ApiError`."""
         self.state = PollState.PAUSED if self._paused else PollState.RUNNING
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=None if self._paused else delay)
         while True:
             if not self._paused:
                 await self._tick()
