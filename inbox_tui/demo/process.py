@@ -19,8 +19,9 @@ import contextlib
 import os
 import subprocess
 import sys
-from types import TracebackType
+from typing import Self
 
+from inbox_tui.demo.endpoint import DemoEndpoint
 from inbox_tui.demo.listen import listen
 
 STOP_TIMEOUT = 5.0
@@ -31,7 +32,7 @@ def supported() -> bool:
     return os.name == "posix" and not getattr(sys, "frozen", False) and bool(sys.executable)
 
 
-class DemoServerProcess:
+class DemoServerProcess(DemoEndpoint):
     """The default demo server (seed 7, default credentials) served by a child process.
     Same address and credential attributes as :class:`DemoServer`."""
 
@@ -43,38 +44,14 @@ class DemoServerProcess:
         self.credentials = Credentials()
         self._process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def base_url(self) -> str:
-        if self._process is None:
-            raise RuntimeError("the demo server is not running")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
-    def heymarket_token(self) -> str:
-        return self.credentials.heymarket_token
-
-    @property
-    def heymarket_secret_id(self) -> str:
-        return self.credentials.heymarket_secret_id
-
-    @property
-    def heymarket_secret_key(self) -> str:
-        return self.credentials.heymarket_secret_key
-
-    @property
-    def workspace_token(self) -> str:
-        return self.credentials.workspace_token
-
-    @property
-    def workspace_id(self) -> str:
-        return self.credentials.workspace_id
+    def _serving(self) -> bool:
+        return self._process is not None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self) -> DemoServerProcess:
+    def start(self) -> Self:
         """Bind, spawn the child and return at once (it starts serving within ~0.2 s)."""
         if self._process is not None:
             return self
@@ -109,17 +86,6 @@ class DemoServerProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-    def __enter__(self) -> DemoServerProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _child(fd: int) -> int:

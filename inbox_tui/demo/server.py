@@ -11,14 +11,14 @@ import socket
 import sys
 import threading
 import time
-from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, Self, TextIO
 
 from inbox_tui.demo import content
 from inbox_tui.demo.app import DemoApp
 from inbox_tui.demo.auth import Credentials, make_jwt
 from inbox_tui.demo.context import DemoContext
 from inbox_tui.demo.dataset import Dataset, DemoMessage, build_dataset
+from inbox_tui.demo.endpoint import DemoEndpoint
 from inbox_tui.demo.faults import FaultConfig, Stats
 from inbox_tui.demo.listen import listen
 
@@ -35,7 +35,7 @@ class _QuietDrop(logging.Filter):
 _quiet_drop = _QuietDrop()
 
 
-class DemoServer:
+class DemoServer(DemoEndpoint):
     """The fake heymarket + workspace APIs over a deterministic dataset, on loopback."""
 
     def __init__(
@@ -71,33 +71,9 @@ class DemoServer:
         if sock is not None:
             self.host, self.port = sock.getsockname()[:2]
 
-    # ----- credentials and address -------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._app is None:
-            raise RuntimeError("the demo server is not running")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
-    def heymarket_token(self) -> str:
-        return self.credentials.heymarket_token
-
-    @property
-    def heymarket_secret_id(self) -> str:
-        return self.credentials.heymarket_secret_id
-
-    @property
-    def heymarket_secret_key(self) -> str:
-        return self.credentials.heymarket_secret_key
-
-    @property
-    def workspace_token(self) -> str:
-        return self.credentials.workspace_token
-
-    @property
-    def workspace_id(self) -> str:
-        return self.credentials.workspace_id
+    # ----- address and credentials: see DemoEndpoint --------------------------------------
+    def _serving(self) -> bool:
+        return self._app is not None
 
     def heymarket_jwt(self, iat: int | None = None) -> str:
         """A valid JWT for the demo credentials (for tests and curl examples)."""
@@ -167,7 +143,7 @@ class DemoServer:
         return self._app
 
     # ----- lifecycle ---------------------------------------------------------------------
-    def start(self) -> DemoServer:
+    def start(self) -> Self:
         """Bind, serve in a background thread, and return once connections are accepted."""
         if self._thread is not None:
             return self
@@ -239,17 +215,6 @@ class DemoServer:
             server.force_exit = True  # type: ignore[attr-defined]
             thread.join(timeout=5)
         self._thread = self._server = self._app = None
-
-    def __enter__(self) -> DemoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def banner(server: DemoServer) -> str:
