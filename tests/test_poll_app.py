@@ -122,6 +122,10 @@ async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot, lambda: len(app.conversation_list.conversations) >= 5)
             await settle(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
+            # The start-up revalidation of the cached list also posts /v1/messages/all: let
+            # it finish first, or an injected 503 lands on it (a "list" banner that only the
+            # user's retry clears) instead of on the poller.
+            await settle(pilot, lambda: app.header.cache_note == "" and not app.banner.showing)
             original = app.header.set_state
 
             def record(state: Connection, detail: str = "") -> None:
