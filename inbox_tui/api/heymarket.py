@@ -32,6 +32,7 @@ from inbox_tui.api.parse import (
     skip,
     str_id,
 )
+from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.core.pager import Cursor, Page, TimelinePager
 from inbox_tui.models import (
     Conversation,
@@ -443,7 +444,7 @@ class HeymarketBackend:
         await self.client.aclose()
 
 
-class HeymarketConversations:
+class HeymarketConversations(ConversationWalk):
     """Conversations discovered from the team-wide message walk, newest activity first."""
 
     def __init__(
@@ -455,41 +456,21 @@ class HeymarketConversations:
         batch: int = 50,
         enrich: bool = True,
     ) -> None:
+        super().__init__(backend.team_walk(filters), batch)
         self.backend = backend
         self.filters = filters
         self.inbox_id = inbox_id
-        self.batch = batch
         self.enrich = enrich
-        self.pager = backend.team_walk(filters)
-        self._keys: set[str] = set()
-        # Found but not yet returned: kept across a failed request, so a retry loses none.
-        self._found: list[Message] = []
         self._enriched: dict[str, Enrichment] = {}
         self._enrich_cursor: datetime | None = None
         self._enrich_more = True
 
-    @property
-    def exhausted(self) -> bool:
-        return self.pager.exhausted
+    def _wanted(self, message: Message) -> bool:
+        return self.inbox_id is None or message.inbox_id == self.inbox_id
 
-    @property
-    def requests(self) -> int:
-        return self.pager.requests
-
-    async def next_page(self) -> list[Conversation]:
-        found = self._found
-        while len(found) < self.batch and not self.pager.exhausted:
-            for message in reversed(await self.pager.older()):
-                if self.inbox_id is not None and message.inbox_id != self.inbox_id:
-                    continue
-                if message.conversation_key in self._keys:
-                    continue
-                self._keys.add(message.conversation_key)
-                found.append(message)
-        if found and self.enrich:
+    async def _prepare(self, found: list[Message]) -> None:
+        if self.enrich:
             await self._enrich_until(found[-1].created_at)
-        self._found = []
-        return [self._conversation(m) for m in found]
 
     async def _enrich_until(self, oldest: datetime) -> None:
         """Fetch enrichment pages until they cover conversations active since ``oldest``."""

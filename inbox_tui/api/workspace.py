@@ -22,6 +22,7 @@ import httpx
 from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, make_client
 from inbox_tui.api.parse import Unusable, as_bool, as_text, opt_str, parse_time, skip, str_id
+from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.core.pager import Cursor, MergedPager, Page, TimelinePager, floor_second
 from inbox_tui.models import (
     Conversation,
@@ -311,45 +312,22 @@ class WorkspaceBackend:
         await self.client.aclose()
 
 
-class WorkspaceConversations:
+class WorkspaceConversations(ConversationWalk):
     """Conversations discovered by walking the (server-filtered) message list, grouped by
     counterpart number, in order of their newest message."""
 
     def __init__(self, pager: TimelinePager | MergedPager, *, batch: int = 50) -> None:
-        self.pager = pager
-        self.batch = batch
-        self._keys: set[str] = set()
-        # Found but not yet returned: kept across a failed request, so a retry loses none.
-        self._found: list[Message] = []
+        super().__init__(pager, batch)
 
-    @property
-    def exhausted(self) -> bool:
-        return self.pager.exhausted
-
-    @property
-    def requests(self) -> int:
-        return self.pager.requests
-
-    async def next_page(self) -> list[Conversation]:
-        found = self._found
-        while len(found) < self.batch and not self.pager.exhausted:
-            for message in reversed(await self.pager.older()):
-                if message.conversation_key in self._keys:
-                    continue
-                self._keys.add(message.conversation_key)
-                found.append(message)
-        self._found = []
-        return [
-            Conversation(
-                key=m.conversation_key,
-                contact=m.contact,
-                inbox_id=None,
-                name=None,
-                last_message=m,
-                last_at=m.created_at,
-                unread=False,
-                flagged=m.flagged,
-                has_failed=m.is_failed,
-            )
-            for m in found
-        ]
+    def _conversation(self, message: Message) -> Conversation:
+        return Conversation(
+            key=message.conversation_key,
+            contact=message.contact,
+            inbox_id=None,
+            name=None,
+            last_message=message,
+            last_at=message.created_at,
+            unread=False,
+            flagged=message.flagged,
+            has_failed=message.is_failed,
+        )

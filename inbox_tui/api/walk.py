@@ -1,0 +1,51 @@
+"""Conversations found by walking a newest-first message timeline: neither vendor API has a
+conversation list to page through, so both backends derive one the same way."""
+
+from __future__ import annotations
+
+from inbox_tui.core.pager import MergedPager, TimelinePager
+from inbox_tui.models import Conversation, Message
+
+
+class ConversationWalk:
+    """Pages of distinct conversations, newest activity first, each from its newest message.
+
+    Subclasses say which messages count (:meth:`_wanted`), may fetch what they need before a
+    page is handed out (:meth:`_prepare`) and build the :class:`Conversation`."""
+
+    def __init__(self, pager: TimelinePager | MergedPager, batch: int) -> None:
+        self.pager = pager
+        self.batch = batch
+        self._keys: set[str] = set()
+        # Found but not yet returned: kept across a failed request, so a retry loses none.
+        self._found: list[Message] = []
+
+    @property
+    def exhausted(self) -> bool:
+        return self.pager.exhausted
+
+    @property
+    def requests(self) -> int:
+        return self.pager.requests
+
+    async def next_page(self) -> list[Conversation]:
+        found = self._found
+        while len(found) < self.batch and not self.pager.exhausted:
+            for message in reversed(await self.pager.older()):
+                if not self._wanted(message) or message.conversation_key in self._keys:
+                    continue
+                self._keys.add(message.conversation_key)
+                found.append(message)
+        if found:
+            await self._prepare(found)
+        self._found = []
+        return [self._conversation(m) for m in found]
+
+    def _wanted(self, message: Message) -> bool:
+        return True
+
+    async def _prepare(self, found: list[Message]) -> None:
+        """Fetch whatever :meth:`_conversation` needs for ``found`` (nothing by default)."""
+
+    def _conversation(self, message: Message) -> Conversation:
+        raise NotImplementedError
