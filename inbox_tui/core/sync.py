@@ -452,12 +452,20 @@ class CacheMessagePager:
 
 class CacheConversationPager:
     """A :class:`ConversationPager` over the cached list (``ConversationList.load(pager)``):
-    pages come from SQLite; past the cached end (online) the server is walked further."""
+    pages come from SQLite; past the cached end (online) the server is walked further.
+    ``after`` (keyset) starts after a row the list already shows, so the app can refresh the
+    top of the list without losing the rest."""
 
-    def __init__(self, conversations: CachedConversations, *, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        conversations: CachedConversations,
+        *,
+        after: Conversation | None = None,
+        page_size: int | None = None,
+    ) -> None:
         self.conversations = conversations
         self.page_size = page_size or conversations.page_size
-        self._last: Conversation | None = None
+        self._last = after
         self._exhausted = False
 
     @property

@@ -13,7 +13,7 @@ from pathlib import Path
 from inbox_tui import paths
 from inbox_tui.api.errors import NetworkError
 from inbox_tui.core.backend import ConversationPager, MessagePager
-from inbox_tui.core.sync import CachedConversations, CacheMessagePager
+from inbox_tui.core.sync import CacheConversationPager, CacheMessagePager
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 
 log = logging.getLogger(__name__)
@@ -22,38 +22,8 @@ DEFAULT_CACHE_MAX_MB = 500
 LAST_PROFILE_FILE = "last_profile"
 
 
-class CacheListPager:
-    """Pages of the cached conversation list after ``after`` (keyset). Unlike
-    :class:`~inbox_tui.core.sync.CacheConversationPager` it can start after a row the list
-    already shows, so the app can refresh the top of the list without losing the rest."""
-
-    def __init__(
-        self,
-        conversations: CachedConversations,
-        *,
-        after: Conversation | None = None,
-        page_size: int | None = None,
-    ) -> None:
-        self.conversations = conversations
-        self.page_size = page_size or conversations.page_size
-        self._last = after
-        self._exhausted = False
-
-    @property
-    def exhausted(self) -> bool:
-        return self._exhausted
-
-    async def next_page(self) -> list[Conversation]:
-        convs = self.conversations
-        page = await convs.cached(after=self._last, limit=self.page_size)
-        while len(page) < self.page_size and not convs.exhausted:
-            await convs.more()
-            page = await convs.cached(after=self._last, limit=self.page_size)
-        if len(page) < self.page_size:
-            self._exhausted = True
-        if page:
-            self._last = page[-1]
-        return page
+# The app's name for the cached-list pager (``after`` resumes after a row already shown).
+CacheListPager = CacheConversationPager
 
 
 class ThreadPager(CacheMessagePager):
