@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 
+from inbox_tui.api.base import HttpBackend
 from inbox_tui.api.errors import ApiError, AuthError, BadResponse
-from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, make_client
+from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.parse import (
     Unusable,
     as_bool,
@@ -241,7 +242,7 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
 
 
 # -- the backend ----------------------------------------------------------------------------
-class HeymarketBackend:
+class HeymarketBackend(HttpBackend):
     kind = "heymarket"
 
     def __init__(
@@ -254,24 +255,15 @@ class HeymarketBackend:
         settings: HttpSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url
+        super().__init__(base_url, auth, settings, transport)
         self.inbox_id = str(inbox_id) if inbox_id is not None else None
         self.page_size = max(1, page_size)
-        self.http = settings or HttpSettings()
-        self.client: ApiClient = make_client(base_url, auth, self.http, transport)
-        host = httpx.URL(base_url).host or base_url
-        self.label = f"heymarket @ {host}" + (f" inbox {self.inbox_id}" if self.inbox_id else "")
+        inbox = f" inbox {self.inbox_id}" if self.inbox_id else ""
+        self.label = f"heymarket @ {self.host}{inbox}"
         self._members: dict[str, str] | None = None
         self._members_task: asyncio.Task[None] | None = None
         self._inbox_phones: dict[str, str] = {}
         self._enrich_available: bool | None = None
-
-    def __repr__(self) -> str:
-        return f"HeymarketBackend({self.label!r})"
-
-    @property
-    def stats(self) -> HttpStats:
-        return self.client.stats
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         return filters.active_fields() & SERVER_FILTERS
@@ -439,9 +431,6 @@ class HeymarketBackend:
         self._enrich_available = True
         more = rows > 0 and oldest is not None and (before is None or oldest < before)
         return found, oldest, more
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
 
 class HeymarketConversations(ConversationWalk):

@@ -19,8 +19,9 @@ from urllib.parse import quote
 
 import httpx
 
+from inbox_tui.api.base import HttpBackend
 from inbox_tui.api.errors import BadResponse
-from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, make_client
+from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.parse import Unusable, as_bool, as_text, opt_str, parse_time, skip, str_id
 from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.core.pager import Cursor, MergedPager, Page, TimelinePager, floor_second
@@ -125,7 +126,7 @@ def parse_page(data: Any) -> ListPage:
 
 
 # -- the backend ----------------------------------------------------------------------------
-class WorkspaceBackend:
+class WorkspaceBackend(HttpBackend):
     kind = "workspace"
 
     def __init__(
@@ -138,21 +139,11 @@ class WorkspaceBackend:
         settings: HttpSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url
+        super().__init__(base_url, auth, settings, transport)
         self.workspace_id = workspace_id
         self.page_size = max(1, min(MAX_LIMIT, page_size))
-        self.http = settings or HttpSettings()
-        self.client: ApiClient = make_client(base_url, auth, self.http, transport)
-        host = httpx.URL(base_url).host or base_url
-        self.label = f"workspace {workspace_id} @ {host}"
+        self.label = f"workspace {workspace_id} @ {self.host}"
         self.path = f"/api/ui/workspaces/{quote(workspace_id, safe='')}/messages"
-
-    def __repr__(self) -> str:
-        return f"WorkspaceBackend({self.label!r})"
-
-    @property
-    def stats(self) -> HttpStats:
-        return self.client.stats
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         active = filters.active_fields()
@@ -307,9 +298,6 @@ class WorkspaceBackend:
                 return None
             total += page.total
         return total
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
 
 
 class WorkspaceConversations(ConversationWalk):
