@@ -180,19 +180,19 @@ def test_demo_in_tmux_navigate_scroll_back_and_quit(pane: Pane, home: Path) -> N
     else:
         raise AssertionError(f"j/k/enter never opened {third}:\n{opened}")
 
-    # Scroll back to the first message: g jumps to the top and older pages load above.
-    deadline = time.monotonic() + 60
-    screen = opened
+    # Scroll back to the first message: g jumps to the top and older pages load above. Each
+    # press waits for its effect (the pane changes) and then for the load it started, however
+    # long a loaded machine takes (a fixed 1 s wait made slow loads count as extra presses).
+    deadline = time.monotonic() + 120
     presses = 0
+    screen = pane.wait(lambda s: "loading older" not in s, "the first page")
     while BEGINNING not in screen:
         assert time.monotonic() < deadline, f"never reached the beginning:\n{screen}"
+        before = screen
         pane.keys("g")
         presses += 1
-        settle = time.monotonic() + 1.0
-        screen = pane.screen()
-        while BEGINNING not in screen and "loading older" in screen and time.monotonic() < settle:
-            time.sleep(0.05)
-            screen = pane.screen()
+        pane.wait(lambda s, before=before: s != before, "g to move the view or start a load")
+        screen = pane.wait(lambda s: "loading older" not in s, "older messages", timeout=60)
     assert presses <= 20, presses
     assert "Traceback" not in screen
 
