@@ -364,6 +364,12 @@ def test_subprocess_exit_codes_and_no_secret(demo_server: Any) -> None:
     assert ok.returncode == 0, ok.stderr
 
 
+def _children(pid: int) -> list[str]:
+    """Process ids whose parent is ``pid`` (pgrep: Linux and macOS)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, timeout=20)
+    return out.stdout.split()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="signals")
 def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
@@ -375,7 +381,13 @@ def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
         text=True,
         env=env_for({}),
     )
-    time.sleep(1.5)
+    # Interrupt once the token command runs (a fixed 1.5 s sleep could land during start-up
+    # imports on a loaded machine, before the CLI's KeyboardInterrupt handling exists).
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the token command never started"
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
