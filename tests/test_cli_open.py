@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,8 @@ def headless(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Any]) -> None:
 
     def run(self: Any, **kwargs: Any) -> Any:
         async def pilot_job(pilot: Any) -> None:
-            for _ in range(100):
-                if getattr(self, "inboxes", None):
-                    break
+            deadline = time.monotonic() + 60  # generous: a loaded CI machine is slow
+            while not getattr(self, "inboxes", None) and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             seen.update(
                 inboxes=[i.name for i in getattr(self, "inboxes", [])],
