@@ -418,7 +418,7 @@ async def test_polling_racing_scroll_back_never_duplicates(store: Store) -> None
     assert ids(final) == ids(sorted(backend.data.values(), key=lambda m: m.sort_key))
 
 
-async def _until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
