@@ -41,6 +41,7 @@ from inbox_tui.ui.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.filter_pane import FilterPane
 from inbox_tui.ui.help_screen import HelpScreen
 from inbox_tui.ui.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.keymap import identify, resolve
 from inbox_tui.ui.status_bar import AppHeader, Connection, StatusLine
 from inbox_tui.ui.thread_view import ThreadView
 from inbox_tui.ui.timefmt import Clock, utc_now
@@ -70,22 +71,25 @@ class InboxApp(App[None]):
     enforce_delay = ENFORCE_DELAY_SECONDS
     AUTO_FOCUS = "#list"
 
-    BINDINGS = [
-        # Footer order: "back" first, so an 80-column footer still shows how to leave a thread.
-        Binding("h,escape", "go_back", "Back"),
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("tab", "cycle_pane(1)", "Next pane", show=False),
-        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("f", "toggle_filters", "Filters"),
-        Binding("F", "clear_filters", "Clear filters", show=False),
-        Binding("r", "refresh", "Refresh/retry"),
-        Binding("e", "export", "Export"),
-        Binding("i", "pick_inbox", "Inbox"),
-        Binding("x", "dismiss_error", "Dismiss error", show=False),
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
-    ]
+    BINDINGS = identify(
+        "app",
+        [
+            # Footer order: "back" first, so an 80-column footer still shows how to leave a thread.
+            Binding("h,escape", "go_back", "Back"),
+            Binding("q", "quit", "Quit"),
+            Binding("question_mark", "help", "Help", key_display="?"),
+            Binding("tab", "cycle_pane(1)", "Next pane", show=False),
+            Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False),
+            Binding("slash", "search", "Search", key_display="/"),
+            Binding("f", "toggle_filters", "Filters"),
+            Binding("F", "clear_filters", "Clear filters", show=False),
+            Binding("r", "refresh", "Refresh/retry"),
+            Binding("e", "export", "Export"),
+            Binding("i", "pick_inbox", "Inbox"),
+            Binding("x", "dismiss_error", "Dismiss error", show=False),
+            Binding("ctrl+p", "command_palette", "Commands", show=False),
+        ],
+    )
 
     def __init__(
         self,
@@ -114,6 +118,7 @@ class InboxApp(App[None]):
         self.cached_thread: CachedThread | None = None
         self.poller: Poller | None = None
         self.settings = settings
+        self.keymap_overrides: dict[str, str] = {}
         self.clock = clock
         self.tz = tz  # thread times; None = the local zone (tests and screenshots fix it)
         self.filters = Filters()
@@ -146,6 +151,7 @@ class InboxApp(App[None]):
         # The footer (one widget per key hint) is mounted right after the first frame.
 
     async def on_mount(self) -> None:
+        self._apply_key_overrides()
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
         self._apply_layout()
@@ -803,6 +809,35 @@ class InboxApp(App[None]):
                 self._revalidate_thread(self.cached_thread)
         elif self.thread.conversation is not None:
             self.thread.action_retry()  # with no error pending: fetch newer messages in place
+
+    def _apply_key_overrides(self) -> None:
+        """Rebind keys from the profile's ``keys`` table (ids as the help screen lists)."""
+        overrides = getattr(self.settings, "keys", None) or {}
+        if not overrides:
+            return
+        from inbox_tui.ui.detail_screen import DetailScreen
+        from inbox_tui.ui.search_screen import SearchScreen
+
+        bindings = [
+            *self.BINDINGS,
+            *ConversationList.BINDINGS,
+            *ThreadView.BINDINGS,
+            *FilterPane.BINDINGS,
+            *SearchScreen.BINDINGS,
+            *DetailScreen.BINDINGS,
+            *InboxPicker.BINDINGS,
+        ]
+        self.keymap_overrides, unknown = resolve(overrides, bindings)
+        self.set_keymap(self.keymap_overrides)
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            log.warning("keys: no action named %s", names)
+            self.notify(
+                f"keys: no action named {names} (? lists the action ids)",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()

@@ -25,6 +25,7 @@ from inbox_tui.core.backend import ConversationPager
 from inbox_tui.models import Conversation, Direction, Filters
 from inbox_tui.phone import pretty
 from inbox_tui.text import one_line
+from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.local_filter import conversation_matches
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 
@@ -53,20 +54,23 @@ class ConversationList(ScrollView, can_focus=True):
     """Conversations, most recently active first. Posts :class:`Highlighted`,
     :class:`Opened`, :class:`LoadFailed` and :class:`Loaded`."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("ctrl+d", "half_page(1)", "Half page down", show=False),
-        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("enter,l", "open", "Open"),
-        Binding("right_square_bracket", "next_failed", "Next failed", key_display="]"),
-        Binding("left_square_bracket", "previous_failed", "Prev failed", key_display="["),
-        Binding("u", "next_unread", "Next unread"),
-    ]
+    BINDINGS = identify(
+        "list",
+        [
+            Binding("j,down", "cursor_down", "Down", show=False),
+            Binding("k,up", "cursor_up", "Up", show=False),
+            Binding("g,home", "first", "First", show=False),
+            Binding("G,end", "last", "Last", show=False),
+            Binding("ctrl+d", "half_page(1)", "Half page down", show=False),
+            Binding("ctrl+u", "half_page(-1)", "Half page up", show=False),
+            Binding("pagedown", "page(1)", "Page down", show=False),
+            Binding("pageup", "page(-1)", "Page up", show=False),
+            Binding("enter,l", "open", "Open"),
+            Binding("right_square_bracket", "next_failed", "Next failed", key_display="]"),
+            Binding("left_square_bracket", "previous_failed", "Prev failed", key_display="["),
+            Binding("u", "next_unread", "Next unread"),
+        ],
+    )
 
     COMPONENT_CLASSES = {
         "conversation-list--cursor",

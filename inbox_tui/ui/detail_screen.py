@@ -17,6 +17,7 @@ from inbox_tui.models import Message as SmsMessage
 from inbox_tui.phone import pretty
 from inbox_tui.secrets import redact
 from inbox_tui.text import sanitize
+from inbox_tui.ui.keymap import identify
 
 
 def _when(value: datetime | None, tz: tzinfo | None) -> str:
@@ -100,12 +101,15 @@ class DetailScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "close"),
-        Binding("y", "copy_body", "copy text"),
-        Binding("j", "scroll(1)", "down", show=False),
-        Binding("k", "scroll(-1)", "up", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = identify(
+        "detail",
+        [
+            Binding("escape,q", "close", "close"),
+            Binding("y", "copy_body", "copy text"),
+            Binding("j", "scroll(1)", "down", show=False),
+            Binding("k", "scroll(-1)", "up", show=False),
+        ],
+    )
 
     def __init__(self, message: SmsMessage, *, tz: tzinfo | None = None) -> None:
         super().__init__()

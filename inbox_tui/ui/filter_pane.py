@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from inbox_tui.models import KNOWN_STATUSES, Direction, Filters
+from inbox_tui.ui.keymap import identify
 
 DEBOUNCE_SECONDS = 0.4
 _DIRECTIONS: tuple[Direction | None, ...] = (None, Direction.INBOUND, Direction.OUTBOUND)
@@ -71,11 +72,14 @@ def parse_when(value: str, field: str) -> datetime | None:
 class FilterPane(VerticalScroll, can_focus=False):
     """Posts :class:`Applied` with new filters and :class:`Closed` on escape."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close filters"),
-        Binding("ctrl+l", "clear", "Clear all filters"),
-        Binding("ctrl+s", "apply", "Apply filters", show=False),
-    ]
+    BINDINGS = identify(
+        "filters",
+        [
+            Binding("escape", "close", "Close filters"),
+            Binding("ctrl+l", "clear", "Clear all filters"),
+            Binding("ctrl+s", "apply", "Apply filters", show=False),
+        ],
+    )
 
     class Applied(Message):
         def __init__(self, filters: Filters) -> None:

@@ -3,6 +3,7 @@ never drift from what the keys actually do."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from rich.table import Table
@@ -13,31 +14,40 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inbox_tui.ui.keymap import display_keys, identify
 from inbox_tui.ui.local_filter import __doc__ as FILTER_SEMANTICS
 
 
-def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """``(keys, description)`` per action, keys of the same action joined with ``/``."""
-    rows: dict[tuple[str, str], list[str]] = {}
+def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
+    """``(keys, description, id)`` per action, keys of the same action joined with ``/``;
+    keys rebound in the profile's ``keys`` table are shown as rebound."""
+    overrides = getattr(app, "keymap_overrides", {})
+    rows: dict[tuple[str, str], tuple[list[str], str]] = {}
     for binding in Binding.make_bindings(bindings):
         if not binding.description or binding.system:
             continue
-        key = (binding.action, binding.description)
-        rows.setdefault(key, [])
-        display = app.get_key_display(binding)
-        if display not in rows[key]:
-            rows[key].append(display)
-    return [("/".join(keys), description) for (_, description), keys in rows.items()]
+        keys, _ = rows.setdefault((binding.action, binding.description), ([], binding.id or ""))
+        for key in display_keys(binding, overrides):
+            display = app.get_key_display(dataclasses.replace(binding, key=key))
+            if display not in keys:
+                keys.append(display)
+    return [
+        ("/".join(keys), description, binding_id)
+        for (_, description), (keys, binding_id) in rows.items()
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
     """Sections: ``[(title, bindings), ...]`` as given by the app."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close help"),
-        Binding("j,down", "scroll(1)", "Scroll", show=False),
-        Binding("k,up", "scroll(-1)", "Scroll", show=False),
-    ]
+    BINDINGS = identify(
+        "help",
+        [
+            Binding("escape,q,question_mark", "dismiss", "Close help"),
+            Binding("j,down", "scroll(1)", "Scroll", show=False),
+            Binding("k,up", "scroll(-1)", "Scroll", show=False),
+        ],
+    )
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -59,18 +69,23 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row(Text("inbox-tui keys", style="bold underline"), Text("esc / q closes"))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_row(
+            Text("inbox-tui keys", style="bold underline"),
+            Text("esc / q closes"),
+            Text("id (rebind in config: [profiles.NAME.keys])"),
+        )
         for title, bindings in self._sections:
             rows = binding_rows(self.app, bindings)
             if not rows:
                 continue
-            table.add_row("", "")
-            table.add_row(Text(title, style="bold reverse"), "")
-            for keys, description in rows:
-                table.add_row(Text(keys), Text(description))
-        table.add_row("", "")
-        table.add_row(Text("Filters", style="bold reverse"), "")
-        table.add_row("", Text(" ".join((FILTER_SEMANTICS or "").split())))
+            table.add_row("", "", "")
+            table.add_row(Text(title, style="bold reverse"), "", "")
+            for keys, description, binding_id in rows:
+                table.add_row(Text(keys), Text(description), Text(binding_id))
+        table.add_row("", "", "")
+        table.add_row(Text("Filters", style="bold reverse"), "", "")
+        table.add_row("", Text(" ".join((FILTER_SEMANTICS or "").split())), "")
         return table
 
     def action_scroll(self, lines: int) -> None:

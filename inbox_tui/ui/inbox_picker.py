@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.models import Inbox
 from inbox_tui.phone import pretty
 from inbox_tui.text import one_line
+from inbox_tui.ui.keymap import identify
 
 ALL_INBOXES = "__all__"
 
@@ -20,11 +21,14 @@ ALL_INBOXES = "__all__"
 class InboxPicker(ModalScreen[str | None]):
     """Dismisses with an inbox id, :data:`ALL_INBOXES`, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("escape,q", "cancel", "Cancel"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
-    ]
+    BINDINGS = identify(
+        "inbox_picker",
+        [
+            Binding("escape,q", "cancel", "Cancel"),
+            Binding("j", "cursor(1)", "Down", show=False),
+            Binding("k", "cursor(-1)", "Up", show=False),
+        ],
+    )
 
     DEFAULT_CSS = """
     InboxPicker { align: center middle; }

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.phone import pretty
 from inbox_tui.store import SearchHit, Store
 from inbox_tui.text import one_line
+from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,14 @@ class SearchScreen(ModalScreen[SearchHit | FilterByText | None]):
     """Dismisses with the chosen :class:`SearchHit`, a :class:`FilterByText` (ctrl+t), or
     None (esc)."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("down", "to_results", "Results", show=False),
-        Binding("ctrl+t", "filter_text", "Filter list by this text (server too)"),
-    ]
+    BINDINGS = identify(
+        "search",
+        [
+            Binding("escape", "close", "Close"),
+            Binding("down", "to_results", "Results", show=False),
+            Binding("ctrl+t", "filter_text", "Filter list by this text (server too)"),
+        ],
+    )
 
     DEFAULT_CSS = """
     SearchScreen { align: center top; }

@@ -39,6 +39,7 @@ from inbox_tui.core.backend import MessagePager
 from inbox_tui.models import Conversation, Filters
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.text import sanitize
+from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.thread_layout import (
     LayoutContext,
     MessagePlan,
@@ -124,23 +125,26 @@ class ThreadView(ScrollView, can_focus=True):
         "thread--banner-error",
     }
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "next msg", show=False),
-        Binding("k,up", "cursor_up", "prev msg", show=False),
-        Binding("g,home", "first", "first", show=False),
-        Binding("G,end", "last", "last", show=False),
-        Binding("ctrl+d", "half_page(1)", "½ page down", show=False),
-        Binding("ctrl+u", "half_page(-1)", "½ page up", show=False),
-        Binding("pagedown,space", "page(1)", "page down", show=False),
-        Binding("pageup", "page(-1)", "page up", show=False),
-        Binding("enter", "detail", "detail"),
-        Binding("y", "copy_body", "copy text"),
-        Binding("Y", "copy_number", "copy number"),
-        Binding("o", "open_url", "open link"),
-        Binding("n", "next_match(1)", "next match", show=False),
-        Binding("N", "next_match(-1)", "prev match", show=False),
-        Binding("r", "retry", "retry", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = identify(
+        "thread",
+        [
+            Binding("j,down", "cursor_down", "next msg", show=False),
+            Binding("k,up", "cursor_up", "prev msg", show=False),
+            Binding("g,home", "first", "first", show=False),
+            Binding("G,end", "last", "last", show=False),
+            Binding("ctrl+d", "half_page(1)", "½ page down", show=False),
+            Binding("ctrl+u", "half_page(-1)", "½ page up", show=False),
+            Binding("pagedown,space", "page(1)", "page down", show=False),
+            Binding("pageup", "page(-1)", "page up", show=False),
+            Binding("enter", "detail", "detail"),
+            Binding("y", "copy_body", "copy text"),
+            Binding("Y", "copy_number", "copy number"),
+            Binding("o", "open_url", "open link"),
+            Binding("n", "next_match(1)", "next match", show=False),
+            Binding("N", "next_match(-1)", "prev match", show=False),
+            Binding("r", "retry", "retry", show=False),
+        ],
+    )
 
     class LoadFailed(Message):
         """Loading a page failed; the app shows a banner (with request id) and may retry."""

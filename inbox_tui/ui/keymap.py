@@ -1,0 +1,58 @@
+"""User key overrides (``[profiles.NAME.keys]`` in config.toml).
+
+Every binding gets a stable id ``scope.action`` (``app.quit``, ``list.next_failed``,
+``thread.copy_number``); Textual's keymap then rebinds by id. A config key may name the id
+exactly or just the action (``quit``), which rebinds it in every scope that has it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding, BindingType
+
+_ARGS = re.compile(r"\((.*)\)$")
+
+
+def action_name(action: str) -> str:
+    """``half_page(1)`` → ``half_page``; ``half_page(-1)`` → ``half_page_back``."""
+    match = _ARGS.search(action)
+    base = _ARGS.sub("", action)
+    if match and match.group(1).strip().startswith("-"):
+        return f"{base}_back"
+    return base
+
+
+def identify(scope: str, bindings: Iterable[BindingType]) -> list[Binding]:
+    """``bindings`` with ids ``scope.action`` (an id already given is kept)."""
+    return [
+        binding
+        if binding.id
+        else dataclasses.replace(binding, id=f"{scope}.{action_name(binding.action)}")
+        for binding in Binding.make_bindings(bindings)
+    ]
+
+
+def resolve(
+    overrides: Mapping[str, str], bindings: Iterable[Binding]
+) -> tuple[dict[str, str], list[str]]:
+    """Expand config overrides into a Textual keymap ``{id: keys}``; also return the names
+    that match no binding (to warn about, not to fail on)."""
+    ids = {binding.id for binding in bindings if binding.id}
+    keymap: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, keys in overrides.items():
+        targets = [name] if name in ids else sorted(i for i in ids if i.split(".", 1)[1] == name)
+        if not targets:
+            unknown.append(name)
+        for target in targets:
+            keymap[target] = keys.replace(" ", "")
+    return keymap, unknown
+
+
+def display_keys(binding: Binding, keymap: Mapping[str, str]) -> list[str]:
+    """The keys a binding really answers to: the override when there is one."""
+    keys = keymap.get(binding.id or "", binding.key)
+    return [key for key in keys.split(",") if key]
