@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import (
     Button,
@@ -28,6 +30,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
+from textual.widgets.option_list import OptionDoesNotExist
 
 from inbox_tui.models import KNOWN_STATUSES, Direction, Filters
 from inbox_tui.ui.keymap import identify
@@ -112,7 +115,7 @@ class FilterPane(VerticalScroll, can_focus=False):
             yield ChoiceButton("inbound")
             yield ChoiceButton("outbound")
         yield self._label("Status", "statuses")
-        yield SelectionList[str](*((s, s) for s in KNOWN_STATUSES), id="statuses")
+        yield StatusChoices(*((s, s) for s in KNOWN_STATUSES), id="statuses")
         yield self._label("Contact / number", "contact")
         yield Input(placeholder="+14155550100 or name", id="contact")
         yield self._label("After (date)", "after")
@@ -121,7 +124,7 @@ class FilterPane(VerticalScroll, can_focus=False):
         yield self._label("Before (date)", "before")
         yield Input(placeholder="YYYY-MM-DD", id="before")
         yield Label("", id="error-before", classes="filter-error")
-        yield Checkbox("Flagged only", id="flagged_only")
+        yield MarkedCheckbox("Flagged only", id="flagged_only")
         yield Label("", id="tag-flagged_only", classes="filter-tag")
         yield self._label("Text contains", "text")
         yield Input(placeholder="words in the message", id="text")
@@ -279,6 +282,33 @@ class ChoiceButton(RadioButton):
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # the name Textual reads
         return "●" if self.value else " "
+
+
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose "X" shows only when it is checked (see :class:`ChoiceButton`)."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # the name Textual reads
+        return "X" if self.value else " "
+
+
+class StatusChoices(SelectionList[str]):
+    """A selection list whose "X" marks only the chosen statuses: Textual draws it on every
+    option and only colour tells which are chosen, invisible without colour (NO_COLOR)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if option.value in self.selected or len(segments) < 2:
+            return strip
+        if segments[1].text != Checkbox.BUTTON_INNER:
+            return strip
+        segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
+        return Strip(segments, strip.cell_length)
 
 
 def _date_text(value: datetime | None) -> str:
