@@ -64,11 +64,9 @@ async def test_changing_filters_rehighlights_the_open_thread() -> None:
             assert app.thread._highlight is None
             filters = Filters(direction=Direction.INBOUND)
             app.apply_filters(filters)
-            await pilot.pause()
-            assert app.thread._highlight == filters
+            await settle(pilot, lambda: app.thread._highlight == filters)
             app.apply_filters(Filters())
-            await pilot.pause()
-            assert app.thread._highlight is None
+            await settle(pilot, lambda: app.thread._highlight is None)
 
 
 async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: Path) -> None:

@@ -31,8 +31,7 @@ async def test_navigation_open_back_and_tab() -> None:
         expected = app.conversation_list.conversations[1]
         assert app.thread.conversation == expected
         assert ("thread", expected.key) in backend.calls
-        await pilot.pause()
-        assert app.focused is app.thread
+        await wait_for(pilot, lambda: app.focused is app.thread)
         await pilot.press("h")
         assert app.focused is app.conversation_list
         await pilot.press("tab")
@@ -40,8 +39,7 @@ async def test_navigation_open_back_and_tab() -> None:
         await pilot.press("tab")
         assert app.focused is app.conversation_list
         await pilot.press("l")
-        await pilot.pause()
-        assert app.focused is app.thread
+        await wait_for(pilot, lambda: app.focused is app.thread)
 
 
 async def test_failed_and_unread_jumps() -> None:
@@ -70,12 +68,10 @@ async def test_narrow_terminal_switches_between_list_and_thread() -> None:
         assert app.thread.region.width == 0
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.thread.conversation is not None)
-        await pilot.pause()
-        assert app.thread.region.width >= 70
+        await wait_for(pilot, lambda: app.thread.region.width >= 70)
         assert app.conversation_list.region.width == 0
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.conversation_list.region.width >= 70
+        await wait_for(pilot, lambda: app.conversation_list.region.width >= 70)
         assert app.focused is app.conversation_list
 
 
@@ -83,8 +79,7 @@ async def test_help_screen_lists_bindings_of_app_and_widgets() -> None:
     app = make_app(FakeBackend(5))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = str(app.screen.query_one("#help-text").render())
         table = app.screen._render_help()
         cells = " ".join(str(c) for col in table.columns for c in col._cells)
@@ -152,8 +147,7 @@ async def test_search_applies_text_filter() -> None:
         assert "(local)" in str(app.status.render())
         assert app.focused is app.conversation_list
         await pilot.press("slash", "x", "escape")  # escape cancels without applying
-        await pilot.pause()
-        assert not app.search_input.has_class("-visible")
+        await wait_for(pilot, lambda: not app.search_input.has_class("-visible"))
         assert app.filters.text == "thanks"
         assert app.focused is app.conversation_list
 

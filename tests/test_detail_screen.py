@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta, timezone
 
+from fakes import wait_for
 from textual.app import App
 from textual.widgets import Static
 from thread_fakes import make_message
@@ -73,8 +74,7 @@ class DetailApp(App[None]):
 async def test_detail_screen_shows_fields_copies_and_closes() -> None:
     app = DetailApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         body = app.screen.query_one("#detail-body", Static)
         rendered = str(body.render())
         assert "provider sid" in rendered and "[red]literal[/]" in rendered
@@ -82,11 +82,8 @@ async def test_detail_screen_shows_fields_copies_and_closes() -> None:
         await pilot.press("y")
         assert app.clipboard == "[red]literal[/] no ansi\nsecond line"
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, DetailScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailScreen))
         app.push_screen(DetailScreen(make_message(1, body="x" * 50_000)))
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         await pilot.press("q")
-        await pilot.pause()
-        assert not isinstance(app.screen, DetailScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailScreen))

@@ -91,8 +91,7 @@ async def test_local_fields_are_labelled_and_counted_as_local(workspace) -> None
         await pilot.press("f")
         await wait_for(pilot, lambda: app.filter_pane is not None)
         pane = app.filter_pane
-        await pilot.pause()
-        assert "(local)" in str(pane.query_one("#tag-text").render())
+        await wait_for(pilot, lambda: "(local)" in str(pane.query_one("#tag-text").render()))
         assert "(local)" in str(pane.query_one("#tag-flagged_only").render())
         assert "(server)" in str(pane.query_one("#tag-direction").render())
         pane.query_one("#text").focus()
@@ -115,9 +114,8 @@ async def test_invalid_date_shows_inline_error_and_applies_nothing() -> None:
         await pilot.pause()
         pane.query_one("#after").focus()
         await pilot.press(*"2024-13-45", "enter")
-        await pilot.pause()
         error = pane.query_one("#error-after")
-        assert error.display and "not a date" in str(error.render())
+        await wait_for(pilot, lambda: error.display and "not a date" in str(error.render()))
         assert app.filters == Filters()
         # Fixing it applies; after >= before is refused inline too.
         await pilot.press(*["backspace"] * 10, *"2026-03-01", "enter")
@@ -125,14 +123,12 @@ async def test_invalid_date_shows_inline_error_and_applies_nothing() -> None:
         assert not error.display
         pane.query_one("#before").focus()
         await pilot.press(*"2026-02-01", "enter")
-        await pilot.pause()
-        assert "later than" in str(pane.query_one("#error-before").render())
+        await wait_for(pilot, lambda: "later than" in str(pane.query_one("#error-before").render()))
         assert app.filters.before is None
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: app.filters == Filters())
         await pilot.press("escape")
-        await pilot.pause()
-        assert not app.filters_open
+        await wait_for(pilot, lambda: not app.filters_open)
         assert app.focused is app.conversation_list
 
 
@@ -159,13 +155,12 @@ async def test_narrow_filter_pane_replaces_the_list() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, ready(app))
         await pilot.press("f")
-        await pilot.pause()
-        assert app.filter_pane.region.width >= 70
+        await wait_for(pilot, lambda: app.filter_pane.region.width >= 70)
         assert app.conversation_list.region.width == 0
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.conversation_list.region.width >= 70
+        await wait_for(pilot, lambda: app.conversation_list.region.width >= 70)
         assert isinstance(app.filter_pane, FilterPane) and app.filter_pane.region.width == 0
         await pilot.press("f")  # reopening reuses the pane and keeps its fields
-        await pilot.pause()
-        assert len(app.query(FilterPane)) == 1 and app.filter_pane.region.width >= 70
+        await wait_for(
+            pilot, lambda: len(app.query(FilterPane)) == 1 and app.filter_pane.region.width >= 70
+        )
