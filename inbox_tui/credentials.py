@@ -21,7 +21,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -160,28 +161,35 @@ def run_secret_command(name: str, key: str, command: str, profile: Profile) -> s
     """Run ``command`` through the shell; its first stdout line, stripped. Raises
     :class:`CredentialError` on failure, timeout or empty output, never quoting the output."""
     stdin = None if _stdin_is_tty() else subprocess.DEVNULL
+    proc: subprocess.Popen[bytes] | None = None
     try:
-        proc = subprocess.Popen(
-            command,
-            shell=True,
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            start_new_session=os.name == "posix",  # so a timeout kills the whole pipeline
-        )
+        with _sigint_deferred() as interrupted:
+            proc = subprocess.Popen(
+                command,
+                shell=True,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                start_new_session=os.name == "posix",  # so a timeout kills the whole pipeline
+            )
+        if interrupted:
+            raise KeyboardInterrupt
+        out, _ = proc.communicate(timeout=profile.command_timeout)
     except OSError as exc:
+        if proc is not None:
+            raise
         raise CredentialError(
             f"{key} of profile '{name}' could not start: {exc.strerror}"
         ) from None
-    try:
-        out, _ = proc.communicate(timeout=profile.command_timeout)
     except subprocess.TimeoutExpired:
+        assert proc is not None
         _kill(proc)
         raise CredentialError(
             f"{key} of profile '{name}' did not finish within {profile.command_timeout:g} s; "
             "run it yourself to check it, or raise command_timeout in the profile"
         ) from None
     except KeyboardInterrupt:
-        _kill(proc)
+        if proc is not None:
+            _kill(proc)
         raise
     if proc.returncode != 0:
         raise CredentialError(
@@ -194,6 +202,24 @@ def run_secret_command(name: str, key: str, command: str, profile: Profile) -> s
         raise CredentialError(f"{key} of profile '{name}' printed nothing on its first line")
     secrets.register(first)
     return first
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[list[int]]:
+    """Hold back ctrl-c until the started command is assigned. A KeyboardInterrupt raised
+    inside ``Popen()`` (after the fork, before it returns) would lose the child, which runs
+    in its own session: it would outlive us, holding the terminal's output. The yielded list
+    is non-empty if ctrl-c came meanwhile (the caller then kills the child and re-raises)."""
+    caught: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stdin_is_tty() -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +81,32 @@ def test_command_timeout_kills_the_pipeline(tmp_path: Path) -> None:
         # `sleep | cat`: the shell's children hold stdout open; all of them must die.
         resolve("work", Profile(token_command="sleep 30 | cat; echo late", command_timeout=0.5))
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals and sessions")
+def test_ctrl_c_while_the_command_starts_kills_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-c landing inside ``Popen()`` (after the fork, before it returns) must not leave
+    the command running in its own session, holding the terminal (it raced the CLI's
+    ctrl-c test on a loaded machine)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    class InterruptedPopen(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+            os.kill(os.getpid(), signal.SIGINT)  # ctrl-c before Popen() has returned
+
+    monkeypatch.setattr(subprocess, "Popen", InterruptedPopen)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            resolve("work", Profile(token_command="sleep 30", command_timeout=60))
+        assert len(started) == 1
+        assert started[0].wait(timeout=10) is not None  # killed, not left running
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def test_empty_output_is_an_error(tmp_path: Path) -> None:
