@@ -10,6 +10,7 @@ from fakes import FakeBackend, make_app, wait_for
 
 from inbox_tui.api.errors import ServerError
 from inbox_tui.ui.app import InboxApp
+from inbox_tui.ui.help_screen import HelpScreen
 
 
 def settled(app: InboxApp):  # type: ignore[no-untyped-def]
@@ -37,6 +38,8 @@ def test_filter_pane_docked(snap_compare) -> None:  # type: ignore[no-untyped-de
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await open_first(pilot)
         await pilot.press("f")
+        app = pilot.app
+        await wait_for(pilot, lambda: app.filter_pane is not None and app.filter_pane.region.width)
         await pilot.pause()
 
     app = make_app(FakeBackend(40, server_fields={"direction", "statuses"}))
@@ -47,6 +50,7 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await wait_for(pilot, settled(pilot.app))
         await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         await pilot.pause()
 
     assert snap_compare(make_app(FakeBackend(10)), terminal_size=(120, 40), run_before=run_before)

@@ -3,6 +3,7 @@ detail screen. Update with ``pytest tests/test_thread_snapshots.py --snapshot-up
 
 from __future__ import annotations
 
+from fakes import wait_for
 from textual.pilot import Pilot
 from thread_fakes import FakePager, ThreadApp, conversation, make_message, make_thread
 
@@ -22,12 +23,12 @@ class ShownThreadApp(ThreadApp):
 
 
 async def wait_loaded(pilot: Pilot[None]) -> None:
+    """Until the view has messages and no load in flight (it used to give up silently
+    after 100 idle pauses, which a slow machine could take to load)."""
     app = pilot.app
     assert isinstance(app, ShownThreadApp)
-    for _ in range(100):
-        await pilot.pause()
-        if not app.view.fetching and app.view.messages:
-            break
+    await wait_for(pilot, lambda: not app.view.fetching and bool(app.view.messages))
+    await pilot.pause()
 
 
 def test_thread_wide(snap_compare) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +57,7 @@ def test_detail_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
         assert isinstance(app, ShownThreadApp)
         app.push_screen(DetailScreen(app.details[-1].message, tz=app.view._tz))
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         await pilot.pause()
 
     assert snap_compare(ShownThreadApp(), terminal_size=(100, 30), run_before=run_before)
