@@ -390,7 +390,7 @@ def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 
