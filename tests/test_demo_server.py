@@ -125,7 +125,8 @@ def test_serve_runs_in_the_foreground_until_interrupted() -> None:
         )
         assert r.status_code == 200
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        # Generous: DemoServer.stop() alone may take 10 s (5 s graceful + 5 s forced join).
+        proc.wait(timeout=60)
         out = proc.stdout.read()  # not communicate(): it would skip what readline buffered
         err = proc.stderr.read() if proc.stderr else ""
     finally:
