@@ -4,6 +4,7 @@ status rows, errors + retry, keys, narrow/wide layout."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from rich.cells import cell_len
 from textual.pilot import Pilot
@@ -23,9 +24,11 @@ from inbox_tui.ui.thread_view import BEGINNING_TEXT, ERROR_TEXT, LOADING_TEXT, T
 SIZE = (100, 30)
 
 
-async def settle(pilot: Pilot[None], view: ThreadView, rounds: int = 50) -> None:
-    """Let workers finish (including chained prefetches)."""
-    for _ in range(rounds):
+async def settle(pilot: Pilot[None], view: ThreadView, timeout: float = 30.0) -> None:
+    """Let workers finish (including chained prefetches); fail after ``timeout`` seconds
+    (wall clock, not a count of idle pauses: a loaded CI machine can be slow)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         await pilot.pause()
         if not view.fetching:
             await pilot.pause()
