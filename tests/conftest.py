@@ -38,3 +38,20 @@ def demo_server() -> Iterator[object]:
 
     with DemoServer() as server:
         yield server
+
+
+@pytest.fixture
+def sigint_enabled() -> Iterator[None]:
+    """Child processes that a test interrupts with SIGINT must not inherit an ignored SIGINT
+    (``pytest ... &`` from a non-interactive shell or CI script starts pytest with SIGINT
+    ignored; exec keeps that, so the child would never see the test's ctrl-c)."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -372,6 +372,7 @@ def _children(pid: int) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="signals")
+@pytest.mark.usefixtures("sigint_enabled")
 def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
     write_config('[profiles.slow]\ntoken_command = "sleep 30"\n')
     proc = subprocess.Popen(
@@ -395,6 +396,7 @@ def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("sigint_enabled")
 def test_demo_server_command(tmp_path: Path) -> None:
     import httpx
 

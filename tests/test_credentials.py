@@ -84,6 +84,7 @@ def test_command_timeout_kills_the_pipeline(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals and sessions")
+@pytest.mark.usefixtures("sigint_enabled")
 def test_ctrl_c_while_the_command_starts_kills_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-c landing inside ``Popen()`` (after the fork, before it returns) must not leave
     the command running in its own session, holding the terminal (it raced the CLI's

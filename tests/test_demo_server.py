@@ -103,6 +103,7 @@ def test_banner_lists_credentials_and_curl_examples() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("sigint_enabled")
 def test_serve_runs_in_the_foreground_until_interrupted() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
