@@ -130,7 +130,7 @@ class ThreadView(ScrollView, can_focus=True):
         [
             Binding("j,down", "cursor_down", "next msg", show=False),
             Binding("k,up", "cursor_up", "prev msg", show=False),
-            Binding("g,home", "first", "first", show=False),
+            Binding("g,home", "first", "first message (loads older to the beginning)", show=False),
             Binding("G,end", "last", "last", show=False),
             Binding("ctrl+d", "half_page(1)", "½ page down", show=False),
             Binding("ctrl+u", "half_page(-1)", "½ page up", show=False),
@@ -192,6 +192,9 @@ class ThreadView(ScrollView, can_focus=True):
         self._error: BaseException | None = None
         self._stalled = False  # a page came back empty without exhausting the pager
         self._pending_jump: str | None = None
+        # Set by g/home: the first message selected then; while the user stays on it, each
+        # older page that lands moves on to the new first message, down to the beginning.
+        self._seeking_first: str | None = None
         self._applying = False  # inside a merge: scroll changes must not start loads
         self._styles_dirty = True
 
@@ -256,6 +259,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._error = None
         self._stalled = False
         self._pending_jump = None
+        self._seeking_first = None
         self._sync_size(None)
 
     def add_messages(self, messages: list[SmsMessage]) -> None:
@@ -616,6 +620,7 @@ class ThreadView(ScrollView, can_focus=True):
                 return
             self._loading = False
             self._error = error
+            self._seeking_first = None
             self.refresh()
             self.post_message(self.LoadFailed(error, self.retry))
             return
@@ -623,6 +628,11 @@ class ThreadView(ScrollView, can_focus=True):
             return
         self._loading = False
         self._merge(batch)
+        if self._seeking_first is not None:
+            if batch and self._seeking_first == self._selected_id:
+                self.action_first()
+            else:
+                self._seeking_first = None
         if not batch and not pager.exhausted:
             self._stalled = True
         self.post_message(self.OlderLoaded(len(batch), pager.exhausted, pager.requests))
@@ -716,10 +726,14 @@ class ThreadView(ScrollView, can_focus=True):
             self._scroll_to_y(0)
 
     def action_first(self) -> None:
+        """Go to the first message, loading older pages until the beginning (any move
+        away from the first message stops that)."""
         if len(self._index):
             self._selected_id = self._index.message(self._index.first_pos).id
+        self._seeking_first = self._selected_id
         self._scroll_to_y(0)
         self.refresh()
+        self._maybe_prefetch()
 
     def action_last(self) -> None:
         if len(self._index):
