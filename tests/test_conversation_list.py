@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fakes import FIXED_NOW, FakeBackend, make_app, wait_for
 
 from inbox_tui.models import Filters
@@ -65,17 +63,14 @@ async def test_ten_thousand_conversations_key_moves_cost_the_screen_not_the_list
         assert listed.cursor == 9_999
         height = listed.size.height
         before = listed.render_count
-        started = time.perf_counter()
         for _ in range(20):
             await pilot.press("k")
         await pilot.press("g")
         await pilot.pause()
-        elapsed = time.perf_counter() - started
         assert listed.cursor == 0
         # Only rows that scroll into view (and the two cursor rows) are rendered again.
         rendered = listed.render_count - before
         assert rendered <= 21 * 4 + 2 * height, rendered
-        assert elapsed < 5.0, elapsed
 
 
 async def test_rows_render_user_data_literally_with_markers() -> None:
