@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from inbox_tui import paths, secrets
-from inbox_tui.cli_target import Target, load, resolve_target, warn
+from inbox_tui.cli_target import COMMAND_LINE, Target, _explicit, load, resolve_target, warn
 from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
 from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN, planned_source
 from inbox_tui.text import one_line
@@ -118,7 +118,6 @@ def _store_opener(profile_name: str) -> Callable[[], Awaitable[Any]]:
 def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
     """Which cache ``--offline`` opens: ``--demo`` → "demo"; ``--profile`` or the config's
     default profile; else the profile used last (recorded in the cache directory)."""
-    from inbox_tui.cli_target import COMMAND_LINE, _explicit
     from inbox_tui.ui.cache_support import read_last_profile
 
     if getattr(args, "demo", False):
@@ -126,7 +125,7 @@ def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
     if _explicit(args) and not args.profile:
         return COMMAND_LINE, None
     try:
-        config = load(args, missing_ok=True)
+        config = load(missing_ok=True)
         return config.profile(args.profile)
     except ConfigError:
         if args.profile:
@@ -294,7 +293,7 @@ def _profile_lines(profile: Profile) -> list[str]:
 
 def _config_show(args: argparse.Namespace) -> int:
     path = paths.config_file()
-    config = load(args, missing_ok=True)
+    config = load(missing_ok=True)
     out: list[str] = [f"# {path}" + ("" if path.exists() else " (does not exist)")]
     if config.default_profile:
         out.append(f'default_profile = "{config.default_profile}"')
@@ -391,6 +390,6 @@ def _profile_name(args: argparse.Namespace) -> str:
     if getattr(args, "demo", False):
         return "demo"
     if getattr(args, "backend", None) and not args.profile:
-        return "command-line"
-    config = load(args, missing_ok=True)
+        return COMMAND_LINE
+    config = load(missing_ok=True)
     return config.profile(args.profile)[0]

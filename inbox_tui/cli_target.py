@@ -31,7 +31,6 @@ class Target:
     profile: Profile
     credentials: Credentials
     insecure_transport: bool = False  # plain http to a non-loopback host, allowed by flag
-    config: Config | None = None
     server: Any = field(default=None, repr=False)
 
     def backend(self) -> Backend:
@@ -46,7 +45,8 @@ def warn(message: str) -> None:
         log.warning("%s", message)
 
 
-def load(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
+def load(*, missing_ok: bool = False) -> Config:
+    """The config file, its warnings printed once."""
     config = load_config(missing_ok=missing_ok)
     for message in config.warnings:
         warn(message)
@@ -85,12 +85,11 @@ def resolve_target(
             profile = profile.model_copy(update={"inbox": args.inbox})
         return Target("demo", profile, credentials, server=server)
 
-    config: Config | None = None
     if _explicit(args):
         base: dict[str, Any] = {}
         name = COMMAND_LINE
         if args.profile:
-            config = load(args)
+            config = load()
             name, chosen = config.profile(args.profile)
             base = chosen.model_dump(exclude_none=True)
         if args.backend and args.backend != base.get("backend", args.backend):
@@ -110,7 +109,7 @@ def resolve_target(
             flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else ""
             raise ConfigError(f"command line: {flag + ': ' if flag else ''}{message}") from None
     else:
-        config = load(args)
+        config = load()
         name, profile = config.profile(args.profile)
         updates = {k: v for k, v in (("inbox", args.inbox), ("workspace", args.workspace)) if v}
         if updates:
@@ -127,4 +126,4 @@ def resolve_target(
         # --offline reads the cache only: no request is sent, so no secret is needed.
         log.info("offline without credentials for profile %s", name)
         credentials = Credentials("token", "offline placeholder", token="offline")
-    return Target(name, profile, credentials, insecure_transport, config)
+    return Target(name, profile, credentials, insecure_transport)
