@@ -131,6 +131,15 @@ async def test_conversations_follow_their_newest_message(store: Store) -> None:
     assert page[0].key == contact_of(1)
 
 
+async def test_get_conversations_reads_many_keys_at_once(store: Store) -> None:
+    await store.upsert_messages([msg(c, 0) for c in range(3)])
+    wanted = [contact_of(2), "+19999999999", contact_of(0), contact_of(2)]
+    got = await store.get_conversations(wanted)
+    assert sorted(c.key for c in got) == [contact_of(0), contact_of(2)]
+    assert got[0] == await store.get_conversation(got[0].key)
+    assert await store.get_conversations([]) == []
+
+
 async def test_mark_unread_only_for_new_inbound(store: Store) -> None:
     await store.upsert_messages([msg(1, 1, inbound=False)], mark_unread=True)
     conv = await store.get_conversation(contact_of(1))

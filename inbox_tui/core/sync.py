@@ -30,7 +30,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -378,7 +378,7 @@ class CachedConversations:
         page = await self._pager.next_page()
         if not page:
             return
-        before = {c.key: c for c in await _get_many(self.store, (c.key for c in page))}
+        before = {c.key: c for c in await self.store.get_conversations([c.key for c in page])}
         await self.store.upsert_conversations(page)
         changes.conversations.extend(page)
         for conv in page:
@@ -393,15 +393,6 @@ class CachedConversations:
                 conv.name,
             ):
                 changes.changed_keys.append(conv.key)
-
-
-async def _get_many(store: Store, keys: Iterable[str]) -> list[Conversation]:
-    out = []
-    for key in keys:
-        conv = await store.get_conversation(key)
-        if conv is not None:
-            out.append(conv)
-    return out
 
 
 class CacheMessagePager:

@@ -278,6 +278,19 @@ def get_conversation(conn: sqlite3.Connection, key: str) -> Conversation | None:
     return conversation_from_row(row) if row else None
 
 
+def get_conversations(conn: sqlite3.Connection, keys: Iterable[str]) -> list[Conversation]:
+    """The cached conversations among ``keys`` (missing ones are left out), in one query
+    per chunk of keys rather than one per key."""
+    out: list[Conversation] = []
+    for chunk in _chunks(list(dict.fromkeys(clean(k) for k in keys))):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE key IN ({marks})", chunk
+        )
+        out.extend(conversation_from_row(row) for row in rows)
+    return out
+
+
 def count_conversations(conn: sqlite3.Connection, inbox_id: str | None = None) -> int:
     if inbox_id is None:
         return conn.execute("SELECT count(*) FROM conversations").fetchone()[0]

@@ -168,6 +168,10 @@ class Store:
     async def get_conversation(self, key: str) -> Conversation | None:
         return await self.read(messages.get_conversation, key)
 
+    async def get_conversations(self, keys: Sequence[str]) -> list[Conversation]:
+        """The cached conversations among ``keys`` in one reader hop (missing ones left out)."""
+        return await self.read(messages.get_conversations, list(keys))
+
     async def get_message(self, message_id: str, source: str | None = None) -> Message | None:
         return await self.read(messages.get_message, message_id, source)
 
