@@ -5,7 +5,6 @@ the scroll position nears the end."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,8 +27,6 @@ from inbox_tui.text import one_line
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.local_filter import conversation_matches
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
-
-log = logging.getLogger(__name__)
 
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
 MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
@@ -146,7 +143,6 @@ class ConversationList(ScrollView, can_focus=True):
         self._loading = False
         self._failed = False
         self._inbox_names: dict[str, str] = {}
-        self._show_inbox = False
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -175,7 +171,6 @@ class ConversationList(ScrollView, can_focus=True):
     def set_inbox_names(self, names: dict[str, str]) -> None:
         """Inbox id → name; the name is shown on each row when several inboxes are listed."""
         self._inbox_names = dict(names)
-        self._show_inbox = len(names) > 1
         self._invalidate()
 
     def load(self, pager: ConversationPager, local: Filters | None = None) -> None:
@@ -253,8 +248,7 @@ class ConversationList(ScrollView, can_focus=True):
         except asyncio.CancelledError:
             raise
         except Exception as error:  # any failure becomes a banner, never a crash
-            if generation == self._load_gen:
-                log.warning("loading conversations failed: %s", _describe(error))
+            if generation == self._load_gen:  # the app logs it along with the banner
                 self._failed = True
                 self.post_message(self.LoadFailed(error, self.load_more))
             return
@@ -360,14 +354,14 @@ class ConversationList(ScrollView, can_focus=True):
 
     def action_next_failed(self) -> None:
         self._jump(
-            lambda c: c.has_failed or _last_failed(c),
+            _shows_failed,
             1,
             "No more conversations with failed messages",
         )
 
     def action_previous_failed(self) -> None:
         self._jump(
-            lambda c: c.has_failed or _last_failed(c),
+            _shows_failed,
             -1,
             "No earlier conversation with failed messages",
         )
@@ -478,12 +472,12 @@ class ConversationList(ScrollView, can_focus=True):
             text.append(self._preview(conversation), style=s.preview)
             return text
         markers = Text()
-        failed = conversation.has_failed or _last_failed(conversation)
+        failed = _shows_failed(conversation)
         markers.append(MARK_UNREAD if conversation.unread else " ", style=s.unread)
         markers.append(MARK_FLAGGED if conversation.flagged else " ", style=s.flagged)
         markers.append(MARK_FAILED if failed else " ", style=s.failed)
         right = Text(" ")
-        if self._show_inbox and conversation.inbox_id:
+        if len(self._inbox_names) > 1 and conversation.inbox_id:
             inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
             right.append(one_line(inbox, 16), style=s.inbox)
             right.append(" ")
@@ -520,10 +514,7 @@ def contact_label(conversation: Conversation, *, short: bool = False) -> str:
     return name if short else f"{name} · {number}"
 
 
-def _last_failed(conversation: Conversation) -> bool:
-    return conversation.last_message is not None and conversation.last_message.is_failed
-
-
-def _describe(error: BaseException) -> str:
-    user_message = getattr(error, "user_message", None)
-    return user_message() if callable(user_message) else f"{type(error).__name__}"
+def _shows_failed(conversation: Conversation) -> bool:
+    """The row's ✗ mark, and what ``]`` / ``[`` jump between."""
+    last = conversation.last_message
+    return conversation.has_failed or (last is not None and last.is_failed)
