@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from inbox_tui.api.errors import BadResponse, NotFound
+from inbox_tui.api.parse import rfc3339
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
 from inbox_tui.models import Conversation, Direction, Filters, Message, conversation_key
@@ -205,17 +206,11 @@ class _EmptyPager:
 # --- formats --------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def normalise(message: Message) -> dict[str, Any]:
     """One exported record: the normalised fields only (never ``raw``, never auth data)."""
     return {
         "id": _field(message.id),
-        "created_at": _iso(message.created_at),
+        "created_at": rfc3339(message.created_at),
         "direction": message.direction.value,
         "status": _field(message.status),
         "contact": _field(message.contact),
