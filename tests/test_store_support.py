@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from inbox_tui.core.sync import CachedThread
 from inbox_tui.models import Direction, Message, conversation_key
+from inbox_tui.store import Cursor
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -41,3 +44,21 @@ def msg(
         contact_name=name,
         raw={"id": f"c{conv}-m{n}", "nested": {"n": n}},
     )
+
+
+async def walk_back(thread: CachedThread, limit: int) -> list[Message]:
+    """Everything ``older()`` yields from the newest to the start, oldest first."""
+    out: list[Message] = []
+    before: Cursor | None = None
+    while True:
+        page = await thread.older(before, limit)
+        if not page.messages:
+            return out
+        out = page.messages + out
+        before = page.cursor
+        if page.complete:
+            return out
+
+
+def ids(messages: Iterable[Message]) -> list[str]:
+    return [m.id for m in messages]

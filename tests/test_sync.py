@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_store_support import T0, contact_of, msg
+from test_store_support import T0, contact_of, ids, msg, walk_back
 
 from inbox_tui.api.errors import AuthError, NetworkError, RateLimited, ServerError
 from inbox_tui.core.pager import Cursor as PagerCursor
@@ -137,24 +137,6 @@ async def store(tmp_path: Path):
     await s.close()
 
 
-async def walk_back(thread: CachedThread, limit: int = 7) -> list[Message]:
-    """Everything ``older()`` yields from the newest to the start, oldest first."""
-    out: list[Message] = []
-    before: Cursor | None = None
-    while True:
-        page = await thread.older(before, limit)
-        if not page.messages:
-            return out
-        out = page.messages + out
-        before = page.cursor
-        if page.complete:
-            return out
-
-
-def ids(messages: Iterable[Message]) -> list[str]:
-    return [m.id for m in messages]
-
-
 # -- threads ---------------------------------------------------------------------------
 
 
@@ -214,7 +196,7 @@ async def test_a_gap_above_the_cache_is_never_shown_as_complete(store: Store) ->
     backend = MemoryBackend(server, page_size=5)
     thread = CachedThread(store, backend, conv_of(server[0]), max_revalidate_pages=2)
     await thread.revalidate()
-    await walk_back(thread)
+    await walk_back(thread, limit=7)
     assert (await thread.state()).complete
     # While away, 30 messages arrive: more than two revalidation pages can reach.
     backend.add(*[msg(1, n) for n in range(20, 50)])
@@ -266,7 +248,7 @@ async def test_server_errors_reach_the_caller_and_leave_the_cache_intact(store: 
         await thread.older(Cursor.of(server[-5]), 5)
     assert await thread.state() == before
     backend.fail = None
-    assert ids(await walk_back(thread)) == ids(server)
+    assert ids(await walk_back(thread, limit=7)) == ids(server)
 
 
 async def test_search_hit_opens_its_neighbourhood(store: Store) -> None:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from test_store_support import ids, walk_back
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.errors import NetworkError
@@ -20,7 +21,7 @@ from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.models import Conversation, Message
-from inbox_tui.store import Cursor, Store
+from inbox_tui.store import Store
 
 FAST = HttpSettings(
     connect_timeout=1, read_timeout=3, max_retries=0, backoff_base=0.01, backoff_max=0.02
@@ -64,29 +65,12 @@ def biggest(conversations: list[Conversation], srv: DemoServer) -> Conversation:
     return next(c for c in conversations if c.contact == contact)
 
 
-async def walk_back(thread: CachedThread, limit: int = 40) -> list[Message]:
-    out: list[Message] = []
-    before: Cursor | None = None
-    while True:
-        page = await thread.older(before, limit)
-        if not page.messages:
-            return out
-        out = page.messages + out
-        before = page.cursor
-        if page.complete:
-            return out
-
-
 async def server_thread(backend: Backend, conv: Conversation) -> list[Message]:
     pager = backend.thread(conv)
     out: list[Message] = []
     while not pager.exhausted:
         out = (await pager.older()) + out
     return out
-
-
-def ids(messages: list[Message]) -> list[str]:
-    return [m.id for m in messages]
 
 
 @pytest.mark.slow
@@ -104,7 +88,7 @@ async def test_restart_with_cache_shows_the_same_inbox_with_the_server_down(
         conv = biggest(listed, srv)
         thread = CachedThread(store, backend, conv)
         await thread.revalidate()
-        seen = await walk_back(thread)
+        seen = await walk_back(thread, limit=40)
         truth = await server_thread(backend, conv)
         assert ids(seen) == ids(truth) and len(seen) >= 200
         first_page = await convs.cached()
@@ -121,7 +105,7 @@ async def test_restart_with_cache_shows_the_same_inbox_with_the_server_down(
         offline = CachedConversations(store, None, offline=True)
         assert await offline.cached() == first_page
         assert len(await offline.cached(limit=10_000)) == len(listed)
-        again = await walk_back(CachedThread(store, None, conv, offline=True))
+        again = await walk_back(CachedThread(store, None, conv, offline=True), limit=40)
         assert again == seen
         hits = await store.search(word)
         assert hits and all(word.casefold() in h.snippet.casefold() for h in hits)
