@@ -30,6 +30,12 @@ def is_e164(value: str) -> bool:
     return value.startswith("+") and value[1:].isdigit()
 
 
+def valid_e164(raw: object) -> str | None:
+    """``raw`` as E.164, or None when it holds no usable number (absent, empty, no digits)."""
+    number = to_e164(raw)
+    return number if is_e164(number) else None
+
+
 def without_plus(e164: str) -> str:
     """The heymarket form: digits only, no ``+``."""
     return to_e164(e164).lstrip("+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox_tui.phone import pretty
+from inbox_tui.phone import pretty, valid_e164
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,19 @@ def test_huge_garbage_is_cut_to_a_preview() -> None:
 def test_non_string_input_does_not_crash() -> None:
     assert pretty(None) == ""  # type: ignore[arg-type]
     assert pretty(14155550100) == "14155550100"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("(415) 555-0100", "+14155550100"),
+        (14155550100, "+14155550100"),
+        ("+442071838750", "+442071838750"),
+        (None, None),
+        ("", None),
+        ("+", None),
+        ("no digits", None),
+    ],
+)
+def test_valid_e164_or_none(raw: object, number: str | None) -> None:
+    assert valid_e164(raw) == number

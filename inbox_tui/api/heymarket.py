@@ -44,7 +44,7 @@ from inbox_tui.models import (
     TeamMember,
     conversation_key,
 )
-from inbox_tui.phone import is_e164, to_e164, without_plus
+from inbox_tui.phone import valid_e164, without_plus
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -107,9 +107,8 @@ def parse_message(
     if created is None:
         raise Unusable("no readable date")
     conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
-    phone = raw.get("phone") or conversation.get("target")
-    contact = to_e164(phone) if phone else ""
-    if not is_e164(contact):
+    contact = valid_e164(raw.get("phone") or conversation.get("target"))
+    if contact is None:
         raise Unusable("no contact phone number")
     inbox = str_id(conversation.get("inbox")) or str_id(raw.get("inbox")) or inbox_id
     kind = _kind(raw)
@@ -165,8 +164,9 @@ def parse_inboxes(data: Any) -> list[Inbox]:
             continue
         phones: list[str] = []
         for value in [raw.get("phone"), *(raw.get("phones") or [])]:
-            if value and is_e164(to_e164(value)) and to_e164(value) not in phones:
-                phones.append(to_e164(value))
+            number = valid_e164(value)
+            if number is not None and number not in phones:
+                phones.append(number)
         inbox_id = str_id(raw.get("id")) or ""
         name = opt_str(raw.get("name")) or f"Inbox {inbox_id}"
         out.append(Inbox(id=inbox_id, name=name, phones=tuple(phones)))
@@ -229,11 +229,12 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
         updated = parse_time(raw.get("updated"))
         if updated is not None and (oldest is None or updated < oldest):
             oldest = updated
-        if not target or not is_e164(to_e164(target)):
+        contact = valid_e164(target)
+        if contact is None:
             continue
         read = raw.get("read")
         status = opt_str(raw.get("status"))
-        out[conversation_key(to_e164(target), inbox)] = Enrichment(
+        out[conversation_key(contact, inbox)] = Enrichment(
             opt_str(raw.get("name")),
             None if read is None else as_bool(read),
             status.lower() if status else None,

@@ -33,7 +33,7 @@ from inbox_tui.models import (
     Message,
     conversation_key,
 )
-from inbox_tui.phone import is_e164, to_e164
+from inbox_tui.phone import to_e164, valid_e164
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -65,10 +65,10 @@ def parse_message(raw: Any) -> Message:
     counterpart, own = (
         (sender, recipient) if direction is Direction.INBOUND else (recipient, sender)
     )
-    contact = to_e164(counterpart) if counterpart else ""
-    if not is_e164(contact):
+    contact = valid_e164(counterpart)
+    if contact is None:
         raise Unusable("no counterpart number")
-    own_number = to_e164(own) if own and is_e164(to_e164(own)) else None
+    own_number = valid_e164(own)
     media = raw.get("media_url") or raw.get("mediaUrl") or raw.get("media")
     if isinstance(media, list):
         media = media[0] if media else None
