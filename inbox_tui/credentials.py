@@ -125,7 +125,6 @@ def _from_commands(name: str, profile: Profile) -> Credentials | None:
     if profile.backend == "heymarket" and profile.secret_command:
         line = run_secret_command(name, "secret_command", profile.secret_command, profile)
         secret_id, secret_key = _split_secret(name, line, profile.secret_id)
-        secrets.register(secret_key)
         return Credentials("jwt", "secret_command", None, secret_id, secret_key)
     if profile.token_command:
         token = run_secret_command(name, "token_command", profile.token_command, profile)
