@@ -153,6 +153,12 @@ def split_marked(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 Order = Literal["recent", "rank"]
 
+# What a hit is built from (the three queries below differ only in how they pick rows).
+_HIT_COLUMNS = (
+    "m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us, "
+    "m.direction, m.body"
+)
+
 # "recent" order: FTS5 walks its doclists in rowid order and can stop early, so take the
 # most recently cached ``cap`` matches, then order those by message time. Exact whenever a
 # query has fewer than ``cap`` matches; for a word in most messages it favours recent syncs.
@@ -160,8 +166,7 @@ _SELECT_RECENT = """
 WITH candidates AS (
     SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
 )
-SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction, m.body
+SELECT {columns}
 FROM candidates JOIN messages m ON m.rowid = candidates.rowid
 WHERE 1{extra}
 ORDER BY m.created_us DESC, m.id DESC
@@ -170,8 +175,7 @@ LIMIT ?
 
 # Scoped to one conversation (usually few matches): every match, ordered by time.
 _SELECT_SCOPED = """
-SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction, m.body
+SELECT {columns}
 FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
 WHERE messages_fts MATCH ? AND m.conversation_key = ?{extra}
 ORDER BY m.created_us DESC, m.id DESC
@@ -179,8 +183,7 @@ LIMIT ?
 """
 
 _SELECT_RANK = """
-SELECT m.source, m.id, m.conversation_key, m.contact, m.search_name, m.created_us,
-       m.direction, m.body
+SELECT {columns}
 FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
 WHERE messages_fts MATCH ?{extra}
 ORDER BY messages_fts.rank
@@ -215,16 +218,16 @@ def search(
         extra += " AND m.inbox_id = ?"
         filters.append(inbox_id)
     if conversation_key is not None and order == "recent":
-        sql = _SELECT_SCOPED.format(extra=extra)
+        sql = _SELECT_SCOPED.format(columns=_HIT_COLUMNS, extra=extra)
         args: list[object] = [match, conversation_key, *filters, limit]
     elif order == "recent":
-        sql = _SELECT_RECENT.format(extra=extra)
+        sql = _SELECT_RECENT.format(columns=_HIT_COLUMNS, extra=extra)
         args = [match, max(cap, limit), *filters, limit]
     else:
         if conversation_key is not None:
             extra += " AND m.conversation_key = ?"
             filters.append(conversation_key)
-        sql = _SELECT_RANK.format(extra=extra)
+        sql = _SELECT_RANK.format(columns=_HIT_COLUMNS, extra=extra)
         args = [match, *filters, limit]
     try:
         rows = conn.execute(sql, args).fetchall()
