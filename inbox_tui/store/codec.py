@@ -175,7 +175,7 @@ def conversation_row(conv: Conversation) -> tuple[Any, ...]:
                 int(conv.unread),
                 int(conv.flagged),
                 int(conv.has_failed),
-                clean(last.body) if last is not None else "",
+                last.body if last is not None else "",
                 conv.status,
                 dump_json(last) if last is not None else None,
             ),

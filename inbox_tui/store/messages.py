@@ -227,13 +227,10 @@ def upsert_conversations(conn: sqlite3.Connection, conversations: Sequence[Conve
     lasts = [c.last_message for c in conversations if c.last_message is not None]
     with transaction(conn):
         conn.executemany(_UPSERT_CONVERSATION, [(*conversation_row(c), now) for c in conversations])
-        for conv in conversations:
-            if conv.name:
-                conn.execute(
-                    "UPDATE messages SET search_name = ? WHERE conversation_key = ? "
-                    "AND search_name = ''",
-                    (clean(conv.name), clean(conv.key)),
-                )
+        conn.executemany(
+            "UPDATE messages SET search_name = ? WHERE conversation_key = ? AND search_name = ''",
+            [(clean(c.name), clean(c.key)) for c in conversations if c.name],
+        )
     if lasts:
         upsert_messages(conn, lasts)
 
@@ -372,7 +369,7 @@ def thread_around(
 ) -> list[Message]:
     """The message at ``cursor`` with up to ``before`` older and ``after`` newer ones."""
     older = thread_window(conn, conversation_key, before=cursor, limit=before)
-    newer = thread_after(conn, conversation_key, after=Cursor(cursor.at_us, cursor.id), limit=after)
+    newer = thread_after(conn, conversation_key, after=cursor, limit=after)
     rows = conn.execute(
         f"SELECT {MESSAGE_READ_COLUMNS} FROM messages "
         "WHERE conversation_key = ? AND created_us = ? AND id = ?",
