@@ -28,6 +28,7 @@ from inbox_tui.api.parse import (
     as_bool,
     as_text,
     opt_str,
+    parse_rows,
     parse_time,
     rfc3339,
     skip,
@@ -145,13 +146,7 @@ def parse_messages(data: Any, **kw: Any) -> tuple[list[Message], int]:
                 break
     if not isinstance(data, list):
         raise BadResponse(f"expected a list of messages, got {type(data).__name__}")
-    out: list[Message] = []
-    for raw in data:
-        try:
-            out.append(parse_message(raw, **kw))
-        except (Unusable, ValueError) as exc:
-            skip("heymarket message", raw, str(exc).splitlines()[0])
-    return out, len(data)
+    return parse_rows(data, lambda raw: parse_message(raw, **kw), "heymarket message"), len(data)
 
 
 def parse_inboxes(data: Any) -> list[Inbox]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger("inbox_tui.api")
+
+T = TypeVar("T")
 
 
 class Unusable(ValueError):
@@ -87,3 +90,14 @@ def record_id(raw: Any) -> str:
 
 def skip(kind: str, raw: Any, reason: str) -> None:
     log.warning("skipped a %s record (id %s): %s", kind, record_id(raw), reason)
+
+
+def parse_rows(rows: list[Any], parse: Callable[[Any], T], kind: str) -> list[T]:
+    """Each row through ``parse``; a row it cannot understand is logged and skipped."""
+    out: list[T] = []
+    for raw in rows:
+        try:
+            out.append(parse(raw))
+        except (Unusable, ValueError) as exc:
+            skip(kind, raw, str(exc).splitlines()[0])
+    return out

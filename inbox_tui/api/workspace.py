@@ -22,7 +22,15 @@ import httpx
 from inbox_tui.api.base import HttpBackend
 from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.http import HttpSettings
-from inbox_tui.api.parse import Unusable, as_bool, as_text, opt_str, parse_time, skip, str_id
+from inbox_tui.api.parse import (
+    Unusable,
+    as_bool,
+    as_text,
+    opt_str,
+    parse_rows,
+    parse_time,
+    str_id,
+)
 from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.core.pager import Cursor, MergedPager, Page, TimelinePager, floor_second
 from inbox_tui.models import (
@@ -108,12 +116,7 @@ def parse_page(data: Any) -> ListPage:
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise BadResponse("expected {messages: [...], pagination: {...}}")
     rows = data["messages"]
-    messages: list[Message] = []
-    for raw in rows:
-        try:
-            messages.append(parse_message(raw))
-        except (Unusable, ValueError) as exc:
-            skip("workspace message", raw, str(exc).splitlines()[0])
+    messages = parse_rows(rows, parse_message, "workspace message")
     pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
     total = pagination.get("totalMessages")
     has_next = pagination.get("hasNext")
