@@ -22,7 +22,7 @@ from inbox_tui.api.heymarket import THREAD_PAGE_SIZE, HeymarketBackend
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
-from inbox_tui.models import Conversation, Message
+from inbox_tui.models import Conversation, Message, conversation_key
 
 N = 10_000
 
@@ -61,7 +61,7 @@ async def main() -> int:
     big = dataset.biggest_threads()[0]
     number = "+" + big.contact
     conv = Conversation(
-        key=f"{big.inbox_id}:{number}",
+        key=conversation_key(number, str(big.inbox_id)),
         contact=number,
         inbox_id=str(big.inbox_id),
         last_at=datetime.now(UTC),
