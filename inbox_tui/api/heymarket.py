@@ -432,20 +432,10 @@ class HeymarketBackend(HttpBackend):
 class HeymarketConversations(ConversationWalk):
     """Conversations discovered from the team-wide message walk, newest activity first."""
 
-    def __init__(
-        self,
-        backend: HeymarketBackend,
-        filters: Filters,
-        inbox_id: str | None,
-        *,
-        batch: int = 50,
-        enrich: bool = True,
-    ) -> None:
-        super().__init__(backend.team_walk(filters), batch)
+    def __init__(self, backend: HeymarketBackend, filters: Filters, inbox_id: str | None) -> None:
+        super().__init__(backend.team_walk(filters))
         self.backend = backend
-        self.filters = filters
         self.inbox_id = inbox_id
-        self.enrich = enrich
         self._enriched: dict[str, Enrichment] = {}
         self._enrich_cursor: datetime | None = None
         self._enrich_more = True
@@ -454,8 +444,7 @@ class HeymarketConversations(ConversationWalk):
         return self.inbox_id is None or message.inbox_id == self.inbox_id
 
     async def _prepare(self, found: list[Message]) -> None:
-        if self.enrich:
-            await self._enrich_until(found[-1].created_at)
+        await self._enrich_until(found[-1].created_at)
 
     async def _enrich_until(self, oldest: datetime) -> None:
         """Fetch enrichment pages until they cover conversations active since ``oldest``."""

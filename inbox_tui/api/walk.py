@@ -13,7 +13,7 @@ class ConversationWalk:
     Subclasses say which messages count (:meth:`_wanted`), may fetch what they need before a
     page is handed out (:meth:`_prepare`) and build the :class:`Conversation`."""
 
-    def __init__(self, pager: TimelinePager | MergedPager, batch: int) -> None:
+    def __init__(self, pager: TimelinePager | MergedPager, batch: int = 50) -> None:
         self.pager = pager
         self.batch = batch
         self._keys: set[str] = set()

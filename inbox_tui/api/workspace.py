@@ -307,9 +307,6 @@ class WorkspaceConversations(ConversationWalk):
     """Conversations discovered by walking the (server-filtered) message list, grouped by
     counterpart number, in order of their newest message."""
 
-    def __init__(self, pager: TimelinePager | MergedPager, *, batch: int = 50) -> None:
-        super().__init__(pager, batch)
-
     def _conversation(self, message: Message) -> Conversation:
         return Conversation(
             key=message.conversation_key,

@@ -159,10 +159,6 @@ class TimelinePager:
         """A page was fetched, or the pager was resumed from known state."""
         return self._started
 
-    @property
-    def seen_ids(self) -> frozenset[str]:
-        return frozenset(self._seen)
-
     async def older(self) -> list[Message]:
         while True:
             if self._exhausted:
