@@ -66,19 +66,21 @@ def _oldest_threads(
     messages in total, and the new position."""
     keys: list[str] = []
     total = 0
-    sql = "SELECT last_us, key FROM conversations"
+    # The count is a correlated subquery: SQLite computes it row by row as the loop steps,
+    # so stopping early costs no more than asking per key, without a round trip each.
+    sql = (
+        "SELECT last_us, key, (SELECT count(*) FROM messages m WHERE m.conversation_key = c.key)"
+        " FROM conversations c"
+    )
     args: list[object] = []
     if position is not None:
         sql += " WHERE (last_us, key) > (?, ?)"
         args.extend(position)
     sql += " ORDER BY last_us, key"
-    for last_us, key in conn.execute(sql, args):
+    for last_us, key, n in conn.execute(sql, args):
         position = (last_us, key)
         if key in protected:
             continue
-        (n,) = conn.execute(
-            "SELECT count(*) FROM messages WHERE conversation_key = ?", (key,)
-        ).fetchone()
         if n:
             keys.append(key)
             total += n
