@@ -54,6 +54,17 @@ def _iso_seconds(value: datetime) -> str:
     return floor_second(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _sides(filters: Filters) -> list[str]:
+    """The query parameters that give the halves of one conversation the direction filter
+    allows: ``from`` (the contact's messages) and ``to`` (ours)."""
+    sides: list[str] = []
+    if filters.direction in (None, Direction.INBOUND):
+        sides.append("from")
+    if filters.direction in (None, Direction.OUTBOUND):
+        sides.append("to")
+    return sides
+
+
 # -- parsing --------------------------------------------------------------------------------
 def parse_message(raw: Any) -> Message:
     """One workspace message; raises :class:`Unusable` when it cannot be understood."""
@@ -213,28 +224,18 @@ class WorkspaceBackend(HttpBackend):
         """Both halves of one conversation, merged by time (direction filter respected)."""
         number = to_e164(contact)
         known = list(known_ids)
-        streams: list[TimelinePager] = []
-        if filters.direction in (None, Direction.INBOUND):
-            streams.append(
+        return MergedPager(
+            [
                 self._pager(
                     filters,
-                    {"from": number},
-                    f"workspace from {number}",
+                    {side: number},
+                    f"workspace {side} {number}",
                     start_before=start_before,
                     known_ids=known,
                 )
-            )
-        if filters.direction in (None, Direction.OUTBOUND):
-            streams.append(
-                self._pager(
-                    filters,
-                    {"to": number},
-                    f"workspace to {number}",
-                    start_before=start_before,
-                    known_ids=known,
-                )
-            )
-        return MergedPager(streams)
+                for side in _sides(filters)
+            ]
+        )
 
     async def inboxes(self) -> list[Inbox]:
         """One pseudo-inbox; the request checks the credentials and finds our numbers."""
@@ -285,15 +286,11 @@ class WorkspaceBackend(HttpBackend):
             if filters.before.microsecond:
                 return None
             base["endDate"] = _iso_seconds(filters.before)
-        queries: list[dict[str, Any]] = []
-        if filters.contact:
-            number = filters.contact
-            if filters.direction in (None, Direction.INBOUND):
-                queries.append({**base, "from": number})
-            if filters.direction in (None, Direction.OUTBOUND):
-                queries.append({**base, "to": number})
-        else:
-            queries.append(base)
+        queries = (
+            [{**base, side: filters.contact} for side in _sides(filters)]
+            if filters.contact
+            else [base]
+        )
         total = 0
         for params in queries:
             page = await self._list(params)
