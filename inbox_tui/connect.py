@@ -8,7 +8,7 @@ come from the standard environment variables (httpx reads them).
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from inbox_tui.config import ConfigError, Profile
@@ -52,31 +52,21 @@ def check_transport(base_url: str, *, insecure: bool) -> bool:
     return True
 
 
-def build_backend(
-    profile: Profile,
-    credentials: Credentials,
-    *,
-    insecure: bool = False,
-    settings: HttpSettings | None = None,
-) -> Backend:
+def build_backend(profile: Profile, credentials: Credentials, *, insecure: bool = False) -> Backend:
     """The backend for ``profile`` (after :func:`check_transport`)."""
     check_transport(profile.url, insecure=insecure)
     auth = credentials.auth()
-    settings = settings or http_settings(profile)
+    kwargs: dict[str, Any] = {"settings": http_settings(profile)}
+    if profile.page_size:
+        kwargs["page_size"] = profile.page_size
     if profile.backend == "workspace":
         from inbox_tui.api.workspace import WorkspaceBackend
 
         assert profile.workspace  # the Profile validator guarantees it
-        kwargs: dict[str, object] = {"settings": settings}
-        if profile.page_size:
-            kwargs["page_size"] = profile.page_size
-        return WorkspaceBackend(profile.url, auth, profile.workspace, **kwargs)  # type: ignore[arg-type]
+        return WorkspaceBackend(profile.url, auth, profile.workspace, **kwargs)
     from inbox_tui.api.heymarket import HeymarketBackend
 
-    kwargs = {"inbox_id": profile.inbox, "settings": settings}
-    if profile.page_size:
-        kwargs["page_size"] = profile.page_size
-    return HeymarketBackend(profile.url, auth, **kwargs)  # type: ignore[arg-type]
+    return HeymarketBackend(profile.url, auth, inbox_id=profile.inbox, **kwargs)
 
 
 def http_settings(profile: Profile) -> HttpSettings | None:
