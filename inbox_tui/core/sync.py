@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.models import Conversation, Filters, Message
-from inbox_tui.store import Cursor, Store, ThreadState
+from inbox_tui.store import ConversationCursor, Cursor, Store, ThreadState
 from inbox_tui.store.codec import from_us, to_us
 
 log = logging.getLogger(__name__)
@@ -336,8 +336,6 @@ class CachedConversations:
     ) -> list[Conversation]:
         """A page of the cached list after ``after`` (keyset), newest activity first.
         ``unread_only``/``flagged_only``/``failed_only`` may be passed through."""
-        from inbox_tui.store import ConversationCursor
-
         cursor = ConversationCursor.of(after) if after is not None else None
         return await self.store.conversation_page(
             inbox_id=self.inbox_id, after=cursor, limit=limit or self.page_size, **kw
