@@ -39,6 +39,7 @@ async def store(tmp_path: Path):
     s = await Store.open(tmp_path / "cache.sqlite3")
     yield s
     await s.close()
+    await s.close()
 
 
 async def test_upsert_is_idempotent_and_applies_status_changes(store: Store) -> None:
