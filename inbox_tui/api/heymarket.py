@@ -56,6 +56,14 @@ FUTURE = timedelta(days=1)  # "now" cursor slack, so a fast server clock loses n
 ENRICH_PAGES_PER_BATCH = 5
 
 
+def _inbox_param(inbox_id: str) -> int | str:
+    """An inbox id as the API sends it: a number when it is one."""
+    try:
+        return int(inbox_id)
+    except ValueError:
+        return inbox_id
+
+
 # -- parsing --------------------------------------------------------------------------------
 def _kind(raw: dict[str, Any]) -> str:
     kind = as_text(raw.get("type")).strip().lower()
@@ -357,10 +365,7 @@ class HeymarketBackend(HttpBackend):
         if inbox is None:
             raise ValueError("a heymarket thread needs an inbox id")
         phone = without_plus(conversation.contact)
-        try:
-            inbox_param: int | str = int(inbox)
-        except ValueError:
-            inbox_param = inbox
+        inbox_param = _inbox_param(inbox)
 
         async def fetch(cursor: Cursor) -> Page:
             params: dict[str, Any] = {"phoneNumber": phone, "inboxID": inbox_param}
@@ -410,10 +415,7 @@ class HeymarketBackend(HttpBackend):
             return {}, None, False
         body: dict[str, Any] = {"date": rfc3339(before or datetime.now(UTC) + FUTURE)}
         if inbox_id is not None:
-            try:
-                body["filters"] = {"inboxes": [int(inbox_id)]}
-            except ValueError:
-                body["filters"] = {"inboxes": [inbox_id]}
+            body["filters"] = {"inboxes": [_inbox_param(inbox_id)]}
         try:
             found, oldest, rows = await self.client.post_json(
                 "/v1/conversations", body, parse=parse_conversations
