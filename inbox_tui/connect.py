@@ -17,6 +17,7 @@ from inbox_tui.credentials import Credentials
 if TYPE_CHECKING:
     from inbox_tui.api.http import HttpSettings
     from inbox_tui.core.backend import Backend
+    from inbox_tui.demo.endpoint import DemoEndpoint
 
 
 def is_loopback(host: str) -> bool:
@@ -81,16 +82,12 @@ def http_settings(profile: Profile) -> HttpSettings | None:
     return HttpSettings(verify=True, **changes) if changes else None  # type: ignore[arg-type]
 
 
-def demo_profile(server: object, backend: str) -> tuple[Profile, Credentials]:
-    """The profile and credentials that reach an embedded :class:`DemoServer`."""
-    base_url: str = server.base_url  # type: ignore[attr-defined]
+def demo_profile(server: DemoEndpoint, backend: str) -> tuple[Profile, Credentials]:
+    """The profile and credentials that reach an embedded demo server."""
     if backend == "workspace":
-        token: str = server.workspace_token  # type: ignore[attr-defined]
         profile = Profile(
-            backend="workspace",
-            base_url=base_url,
-            workspace=server.workspace_id,  # type: ignore[attr-defined]
+            backend="workspace", base_url=server.base_url, workspace=server.workspace_id
         )
-        return profile, Credentials("token", "demo server", token=token)
-    profile = Profile(backend="heymarket", base_url=base_url)
-    return profile, Credentials("token", "demo server", token=server.heymarket_token)  # type: ignore[attr-defined]
+        return profile, Credentials("token", "demo server", token=server.workspace_token)
+    profile = Profile(backend="heymarket", base_url=server.base_url)
+    return profile, Credentials("token", "demo server", token=server.heymarket_token)
