@@ -33,7 +33,7 @@ from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
-from inbox_tui.models import Conversation, Filters
+from inbox_tui.models import Conversation, Filters, conversation_key
 
 READ_TIMEOUT = 0.3
 STALL_SECONDS = 0.8  # past the read timeout: the client must give up and retry
@@ -123,10 +123,11 @@ async def walk_thread(kind: str, backend: Any, ds: Dataset, conv: Any, tally: Ta
     number = "+" + conv.contact
     if kind == "workspace":
         expected = [m.workspace_id for m in ds.workspace_messages if m.contact == conv.contact]
-        key, inbox = number, None
+        inbox = None
     else:
         expected = [str(m.id) for m in ds.thread(conv.inbox_id, conv.contact)]
-        key, inbox = f"{conv.inbox_id}:{number}", str(conv.inbox_id)
+        inbox = str(conv.inbox_id)
+    key = conversation_key(number, inbox)
     conversation = Conversation(key=key, contact=number, inbox_id=inbox, last_at=ds.now)
     pager = backend.thread(conversation)
     ids: list[str] = []
