@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -47,10 +46,6 @@ class PollResult:
     updated: list[Message] = field(default_factory=list)
     new_inbound: dict[str, list[Message]] = field(default_factory=dict)
     initial: bool = False
-
-    @property
-    def changed_keys(self) -> set[str]:
-        return {m.conversation_key for m in (*self.inserted, *self.updated)}
 
 
 ResultCallback = Callable[[PollResult], Awaitable[None] | None]
@@ -86,7 +81,6 @@ class Poller:
         self.state = PollState.IDLE
         self.errors = 0  # consecutive failures
         self.polls = 0  # successful polls
-        self.last_success: float | None = None  # time.time() of the last good poll
         self.last_error: ApiError | None = None
         self._wake = asyncio.Event()
         self._paused = False
@@ -144,7 +138,6 @@ class Poller:
         if self.active_key is not None and self.active_key in new_inbound:
             await self.store.set_unread(self.active_key, False)
         self.polls += 1
-        self.last_success = time.time()
         return PollResult(result.inserted, result.updated, new_inbound, initial=self.polls == 1)
 
     async def run(self, delay: float = 0.0) -> None:

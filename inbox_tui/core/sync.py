@@ -290,9 +290,8 @@ def _complete(pager: MessagePager) -> bool:
 
 @dataclass
 class ConversationChanges:
-    """Conversations a revalidation stored, and which of them are new or moved."""
+    """Which conversations a revalidation found new or moved."""
 
-    conversations: list[Conversation] = field(default_factory=list)
     new_keys: list[str] = field(default_factory=list)
     changed_keys: list[str] = field(default_factory=list)
 
@@ -378,7 +377,6 @@ class CachedConversations:
             return
         before = {c.key: c for c in await self.store.get_conversations([c.key for c in page])}
         await self.store.upsert_conversations(page)
-        changes.conversations.extend(page)
         for conv in page:
             old = before.get(conv.key)
             if old is None:
