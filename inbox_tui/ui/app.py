@@ -272,18 +272,14 @@ class InboxApp(App[None]):
     def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
         if self.store is not None:
             self._open_cached(conversation, hit)
-            self.header.set_conversation(contact_label(conversation))
-            self._thread_pane_open = True
-            self._apply_layout()
-            self.thread.focus()
-            return
-        highlight = None if self.filters.is_empty() else self.filters
-        try:
-            pager = self.backend.thread(conversation)
-        except Exception as error:
-            self.show_error(error, lambda: self.open_conversation(conversation), "thread")
-            return
-        self.thread.show(conversation, pager, highlight=highlight)
+        else:
+            highlight = None if self.filters.is_empty() else self.filters
+            try:
+                pager = self.backend.thread(conversation)
+            except Exception as error:
+                self.show_error(error, lambda: self.open_conversation(conversation), "thread")
+                return
+            self.thread.show(conversation, pager, highlight=highlight)
         self.header.set_conversation(contact_label(conversation))
         self._thread_pane_open = True
         self._apply_layout()
@@ -311,14 +307,11 @@ class InboxApp(App[None]):
                 timeout=8,
                 markup=False,
             )
-        backend = None if self.offline else self.backend
-        self.cached_conversations = CachedConversations(
-            store, backend, inbox_id=self.inbox_id, offline=self.offline
-        )
 
     def _reload_cached(self, *, count: bool) -> None:
         convs = self.cached_conversations
         assert self.store is not None
+        # Made here, on the first reload and after an inbox switch, not when the store opens.
         if convs is None or convs.inbox_id != self.inbox_id:
             convs = self.cached_conversations = CachedConversations(
                 self.store,
