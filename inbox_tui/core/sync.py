@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.models import Conversation, Filters, Message
-from inbox_tui.store import ConversationCursor, Cursor, Store, ThreadState
+from inbox_tui.store import ConversationCursor, Cursor, Store, ThreadState, UpsertResult
 from inbox_tui.store.codec import from_us, to_us
 
 log = logging.getLogger(__name__)
@@ -89,16 +89,11 @@ class ThreadPage:
 
 
 @dataclass
-class Changes:
-    """What a revalidation brought: new messages and ones whose status/flag/body changed."""
+class Changes(UpsertResult):
+    """What a revalidation brought: new messages and ones whose status/flag/body changed
+    (summed over the batches it stored), and the server requests it took."""
 
-    inserted: list[Message] = field(default_factory=list)
-    updated: list[Message] = field(default_factory=list)
     requests: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.inserted or self.updated)
 
 
 class CachedThread:
