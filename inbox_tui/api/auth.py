@@ -19,7 +19,21 @@ JWT_LIFETIME = 300.0  # the vendor rejects tokens 5 minutes after iat
 JWT_REUSE = 240.0  # re-mint well before that (clock skew, slow requests)
 
 
-class BearerToken(httpx.Auth):
+class _Bearer(httpx.Auth):
+    """Sends ``Authorization: Bearer <token()>`` on every request."""
+
+    def token(self) -> str:
+        raise NotImplementedError
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        yield request
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+class BearerToken(_Bearer):
     """``Authorization: Bearer <token>``; ``token`` may be a callable (read per request,
     e.g. a ``token_command`` result that can change)."""
 
@@ -28,20 +42,14 @@ class BearerToken(httpx.Auth):
         if isinstance(token, str):
             secrets.register(token)
 
-    def current(self) -> str:
+    def token(self) -> str:
         value = self._token() if callable(self._token) else self._token
         value = (value or "").strip()
         secrets.register(value)
         return value
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.current()}"
-        yield request
-
     def __repr__(self) -> str:
         return "BearerToken(***)"
-
-    __str__ = __repr__
 
 
 def _b64url(data: bytes) -> str:
@@ -60,7 +68,7 @@ def mint_jwt(secret_id: str, secret_key: str, issued_at: int) -> str:
     return f"{header}.{payload}.{_b64url(signature)}"
 
 
-class HeymarketJWT(httpx.Auth):
+class HeymarketJWT(_Bearer):
     """The vendor's signed-JWT scheme; a token is reused for at most 4 minutes."""
 
     def __init__(
@@ -88,11 +96,5 @@ class HeymarketJWT(httpx.Auth):
                 secrets.register(self._token)
             return self._token
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        yield request
-
     def __repr__(self) -> str:
         return "HeymarketJWT(secret_id=***, secret_key=***)"
-
-    __str__ = __repr__
