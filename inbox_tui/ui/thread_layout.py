@@ -470,6 +470,10 @@ class ThreadIndex:
         self._height_of = height_of
         self._estimate_of = estimate_of or height_of
         self._tz = tz
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every message (the measuring functions and zone stay)."""
         self._back: list[SmsMessage] = []  # positions 0, 1, 2, ...
         self._front: list[SmsMessage] = []  # positions -1, -2, ... (front[0] is -1)
         self._back_h = Fenwick()
@@ -551,9 +555,6 @@ class ThreadIndex:
         return -(k + 1), self._front_h.values[k] - 1 - from_bottom
 
     # ---- mutation
-    def clear(self) -> None:
-        self.__init__(self._height_of, self._tz, self._estimate_of)  # type: ignore[misc]
-
     def rebuild(self, messages: Iterable[SmsMessage]) -> None:
         """Replace everything (sorted, de-duplicated by id; last copy wins). Heights are
         estimates until :meth:`make_exact`."""

@@ -42,7 +42,6 @@ from inbox_tui.text import sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.thread_layout import (
     LayoutContext,
-    MessagePlan,
     ThreadIndex,
     ThreadStyles,
     estimate_height,
@@ -322,9 +321,6 @@ class ThreadView(ScrollView, can_focus=True):
         label = self.conversation.name if self.conversation else None
         return LayoutContext(width=width, styles=self._styles, tz=self._tz, contact_label=label)
 
-    def _plan(self, message: SmsMessage, day_header: bool) -> MessagePlan:
-        return plan_message(message, self._ctx, day_header=day_header)
-
     def _height_of(self, message: SmsMessage, day_header: bool) -> int:
         try:
             return message_height(message, self._ctx, day_header=day_header)
@@ -513,7 +509,7 @@ class ThreadView(ScrollView, can_focus=True):
         if strips is None:
             failed = False
             try:
-                plan = self._plan(message, day)
+                plan = plan_message(message, self._ctx, day_header=day)
                 strips = render_message(
                     message, plan, self._ctx, selected=selected, highlighted=highlighted
                 )
@@ -637,11 +633,11 @@ class ThreadView(ScrollView, can_focus=True):
             self._stalled = True
         self.post_message(self.OlderLoaded(len(batch), pager.exhausted, pager.requests))
         if self._pending_jump is not None:
-            target = self._pending_jump
-            if self._index.position(target) is not None or pager.exhausted or not batch:
+            pos = self._index.position(self._pending_jump)
+            if pos is not None or pager.exhausted or not batch:
                 self._pending_jump = None
-                if self._index.position(target) is not None:
-                    self._select(self._index.position(target) or 0, center=True)
+                if pos is not None:
+                    self._select(pos, center=True)
         self.refresh()
         if batch:
             self.call_after_refresh(self._maybe_prefetch)
