@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes import wait_for
 from textual.pilot import Pilot
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT
@@ -93,14 +94,6 @@ def expected_thread(kind: str, ds: Dataset) -> tuple[str, list[str]]:
     ]
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.02)
-
-
 class Walker:
     """Drives the app like a user: scrolls to the end, and presses ``r`` on every banner."""
 
@@ -119,7 +112,7 @@ class Walker:
         app, lst = self.app, self.app.conversation_list
         app.conversation_list.focus()
         while True:
-            await until(self.pilot, lambda: not lst.is_loading or app.banner.showing)
+            await wait_for(self.pilot, lambda: not lst.is_loading or app.banner.showing)
             await self.pilot.pause(0.02)
             if app.banner.showing and "list" in app.banner.sources:
                 await self._on_banner()
@@ -136,10 +129,10 @@ class Walker:
         lst.focus()
         lst.select(index)
         await self.pilot.press("enter")
-        await until(self.pilot, lambda: thread.conversation is not None)
+        await wait_for(self.pilot, lambda: thread.conversation is not None)
         thread.focus()
         while True:
-            await until(self.pilot, lambda: not thread.fetching or thread.load_error is not None)
+            await wait_for(self.pilot, lambda: not thread.fetching or thread.load_error is not None)
             await self.pilot.pause(0.02)
             if thread.load_error is not None or (
                 app.banner.showing and "thread" in app.banner.sources
@@ -214,7 +207,7 @@ async def test_user_sees_what_failed_and_that_it_recovered(
             key, ids = expected_thread("heymarket", dataset)
             await walker.walk_thread(key)
             assert [m.id for m in app.thread.messages] == ids
-            await until(pilot, lambda: not app.banner.showing)
+            await wait_for(pilot, lambda: not app.banner.showing)
             assert app.header.state is Connection.CONNECTED
             screen = app.export_screenshot()
             assert "Traceback" not in screen

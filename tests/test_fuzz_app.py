@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from fakes import wait_for
 from test_fuzz_strategies import (
     FORBIDDEN_IN_FILE,
     FRAGMENTS,
@@ -28,7 +28,6 @@ from test_fuzz_strategies import (
     bad_chars,
     budget,
 )
-from textual.pilot import Pilot
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -233,14 +232,6 @@ def screen_text(app: InboxApp, where: str) -> str:
     return "\n".join(lines)
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.02)
-
-
 @pytest.fixture
 def records() -> list[dict[str, Any]]:
     return build_records(budget(12) if budget(12) <= 12 else 200)
@@ -265,7 +256,7 @@ async def test_hostile_records_render_literally_everywhere(
     contacts = sorted({r["contact"] for r in usable})
     async with app.run_test(size=(140, 45)) as pilot:
         lst = app.conversation_list
-        await until(pilot, lambda: lst.exhausted and not lst.is_loading and lst.conversations)
+        await wait_for(pilot, lambda: lst.exhausted and not lst.is_loading and lst.conversations)
         await pilot.pause(0.05)
         assert len(lst.conversations) == len(contacts)
         text = screen_text(app, "conversation list")
@@ -278,7 +269,7 @@ async def test_hostile_records_render_literally_everywhere(
             lst.focus()
             lst.select(index)
             await pilot.press("enter")
-            await until(
+            await wait_for(
                 pilot,
                 lambda c=conversation: (
                     app.thread.conversation == c
@@ -300,7 +291,7 @@ async def test_hostile_records_render_literally_everywhere(
             await pilot.press("g")
             for _ in range(len(expected)):
                 await pilot.press("enter")
-                await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+                await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
                 await pilot.pause(0.02)
                 shown = app.screen.message  # type: ignore[attr-defined]
                 text = screen_text(app, f"detail of {shown.id}")
@@ -309,17 +300,17 @@ async def test_hostile_records_render_literally_everywhere(
                     if kind == "heymarket":
                         assert STATUS_MARK.lower() in text
                 await pilot.press("escape")
-                await until(pilot, lambda: not isinstance(app.screen, DetailScreen))
+                await wait_for(pilot, lambda: not isinstance(app.screen, DetailScreen))
                 await pilot.press("o")  # the link/media notification
                 await pilot.pause(0.02)
                 screen_text(app, "open-link notification")
                 await pilot.press("j")
 
             await pilot.press("e")  # export this thread into the working directory
-            await until(pilot, lambda i=index: len(list(in_tmp.glob("inbox-*.md"))) > i)
+            await wait_for(pilot, lambda i=index: len(list(in_tmp.glob("inbox-*.md"))) > i)
 
         await pilot.press("question_mark")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause(0.05)
         screen_text(app, "help")
         await pilot.press("escape")

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
+from fakes import wait_for
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.errors import BadResponse
@@ -387,14 +387,6 @@ async def test_gigantic_malformed_pages(kind: str, canned: type[_Canned]) -> Non
 # --- through the app ---------------------------------------------------------------------------
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.02)
-
-
 def _when(record: Any) -> datetime:
     """A record's date for the mock's own filtering; broken ones sort as "very old"."""
     try:
@@ -442,7 +434,7 @@ async def test_app_shows_a_banner_and_recovers(
     server = Switchable(rows, broken=make)
     app = InboxApp(heymarket(server.heymarket))
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.banner.showing)
+        await wait_for(pilot, lambda: app.banner.showing)
         await pilot.pause(0.05)
         assert app.banner.message.startswith("Bad response from server (HTTP 200)")
         assert "request id req_malformed" in app.banner.message
@@ -452,11 +444,11 @@ async def test_app_shows_a_banner_and_recovers(
         )
         server.broken = None  # the server answers properly again
         await pilot.press("r")
-        await until(pilot, lambda: bool(app.conversation_list.conversations))
-        await until(pilot, lambda: not app.banner.showing)
+        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        await wait_for(pilot, lambda: not app.banner.showing)
         assert [c.key for c in app.conversation_list.conversations] == [f"413:{CONTACT}"]
         await pilot.press("enter")
-        await until(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
+        await wait_for(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
         assert [m.id for m in app.thread.messages] == ["2", "1"]
         assert [m.body for m in app.thread.messages] == ["valid message 2", "valid message 1"]
         assert app.status.count is None  # '"lots"' is not a count: none shown
@@ -473,13 +465,13 @@ async def test_workspace_app_shows_a_banner_and_recovers() -> None:
 
     app = InboxApp(workspace(handler))
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.banner.showing)
+        await wait_for(pilot, lambda: app.banner.showing)
         assert app.banner.message.startswith("Bad response from server (HTTP 200)")
         state["broken"] = None
         await pilot.press("r")
-        await until(pilot, lambda: bool(app.conversation_list.conversations))
-        await until(pilot, lambda: not app.banner.showing)
+        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        await wait_for(pilot, lambda: not app.banner.showing)
         await pilot.press("enter")
-        await until(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
+        await wait_for(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
         assert [m.body for m in app.thread.messages] == ["valid message 2", "valid message 1"]
         assert app.return_code is None
