@@ -1,8 +1,10 @@
 """The built-in demo server: both vendor API styles over a deterministic dataset.
 
-``DemoServer`` (``server.py``) runs on loopback in a background thread for
-``inbox-tui --demo`` and for tests; ``serve()`` runs it in the foreground for curl
-(``inbox-tui demo-server``). Modules, one job each:
+``DemoServer`` (``server.py``) runs on loopback in a background thread for tests;
+``DemoServerProcess`` (``process.py``) runs it in a child process for ``inbox-tui --demo``;
+``serve()`` runs it in the foreground for curl (``inbox-tui demo-server``). Both servers
+share ``endpoint.py`` (address, credentials, ``with``) and ``listen.py`` (the socket).
+Modules, one job each:
 
 * ``dataset.py`` / ``content.py``: the generated records (``build_dataset``) and word lists.
 * ``heymarket_api.py``, ``workspace_api.py``: the two contracts (``/work/shared/api``),
