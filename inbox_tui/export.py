@@ -215,11 +215,9 @@ def normalise(message: Message) -> dict[str, Any]:
         "status": _field(message.status),
         "contact": _field(message.contact),
         "own_number": _field(message.own_number),
-        "author": sanitize(message.author, keep_newlines=False) if message.author else None,
+        "author": _field(message.author or None),
         "body": sanitize(message.body),
-        "media_url": sanitize(message.media_url, keep_newlines=False)
-        if message.media_url
-        else None,
+        "media_url": _field(message.media_url or None),
         "flagged": message.flagged,
         "kind": _field(message.kind),
         "inbox_id": _field(message.inbox_id),
