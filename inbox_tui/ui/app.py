@@ -25,14 +25,13 @@ from textual.widgets import Footer, Input
 
 from inbox_tui.core.backend import Backend
 from inbox_tui.core.poller import Poller, PollResult, PollState
-from inbox_tui.core.sync import CachedConversations, CachedThread
+from inbox_tui.core.sync import CacheConversationPager, CachedConversations, CachedThread
 from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
 from inbox_tui.store import Cursor, SearchHit, Store
 from inbox_tui.ui.banner import ErrorBanner, error_text
 from inbox_tui.ui.cache_support import (
     DEFAULT_CACHE_MAX_MB,
-    CacheListPager,
     ThreadPager,
     cache_age_text,
 )
@@ -344,7 +343,7 @@ class InboxApp(App[None]):
             return
         local = self.filters.only(self.filters.active_fields())
         if cached or self.offline:
-            self.conversation_list.load(CacheListPager(convs), local)
+            self.conversation_list.load(CacheConversationPager(convs), local)
             self.header.set_cache_note(
                 cache_age_text(synced, self.clock(), offline=self.offline, tz=self.tz)
             )
@@ -357,13 +356,13 @@ class InboxApp(App[None]):
         except Exception as error:
             self.show_error(error, self.reload, "list")
             if not cached:  # nothing to show from the cache: let the list say so
-                self.conversation_list.load(CacheListPager(convs), local)
+                self.conversation_list.load(CacheConversationPager(convs), local)
             self._start_side_loads()
             return
         self.header.set_cache_note("")
         self._resolved("list")
         if not cached:
-            self.conversation_list.load(CacheListPager(convs), local)
+            self.conversation_list.load(CacheConversationPager(convs), local)
         elif changes.changed:
             await self._resync_list()
         self._enforce_limit()
@@ -376,7 +375,7 @@ class InboxApp(App[None]):
             return
         shown = self.conversation_list.conversations
         rows = await convs.cached(limit=max(len(shown), convs.page_size))
-        pager = CacheListPager(convs, after=rows[-1] if rows else None)
+        pager = CacheConversationPager(convs, after=rows[-1] if rows else None)
         self.conversation_list.replace_rows(rows, pager)
 
     @work(group="open", exclusive=True, exit_on_error=False)

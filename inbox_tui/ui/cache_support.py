@@ -1,5 +1,5 @@
-"""Small pieces the app uses around the SQLite cache: a list pager that resumes after a
-known row, the header's cache-age text, a backend for cache-only runs, and the
+"""Small pieces the app uses around the SQLite cache: a thread pager that knows when an
+offline cache ends early, the header's cache-age text, a backend for cache-only runs, and the
 ``last_profile`` marker that lets ``inbox-tui --offline`` find the last cache with no config.
 """
 
@@ -13,17 +13,13 @@ from pathlib import Path
 from inbox_tui import paths
 from inbox_tui.api.errors import NetworkError
 from inbox_tui.core.backend import ConversationPager, MessagePager
-from inbox_tui.core.sync import CacheConversationPager, CacheMessagePager
+from inbox_tui.core.sync import CacheMessagePager
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_MAX_MB = 500
 LAST_PROFILE_FILE = "last_profile"
-
-
-# The app's name for the cached-list pager (``after`` resumes after a row already shown).
-CacheListPager = CacheConversationPager
 
 
 class ThreadPager(CacheMessagePager):
