@@ -702,7 +702,7 @@ class InboxApp(App[None]):
                     self._open_hit(result)
 
             self.push_screen(
-                SearchScreen(self.store, inbox_id=self.inbox_id, clock=self.clock, tz=self.tz),
+                SearchScreen(self.store, inbox_id=self.inbox_id, clock=self.clock),
                 chosen,
             )
             return

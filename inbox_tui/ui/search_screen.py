@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import tzinfo
 
 from rich.text import Text
 from textual import on, work
@@ -96,14 +95,12 @@ class SearchScreen(ModalScreen[SearchHit | FilterByText | None]):
         *,
         inbox_id: str | None = None,
         clock: Clock = utc_now,
-        tz: tzinfo | None = None,
         query: str = "",
     ) -> None:
         super().__init__()
         self.store = store
         self.inbox_id = inbox_id
         self.clock = clock
-        self.tz = tz
         self.initial_query = query
         self.hits: list[SearchHit] = []
         self.searches = 0  # queries run (tests: debouncing)

@@ -148,7 +148,8 @@ class StatusLine(Static):
         else:
             text.append("count unavailable")
         text.append(f" · {self.listed:,} conversations listed")
-        active = [f for f in FILTER_FIELDS if f in self.filters.active_fields()]
+        fields = self.filters.active_fields()
+        active = [f for f in FILTER_FIELDS if f in fields]
         if active:
             text.append(" · filters: ")
             for n, field in enumerate(active):
