@@ -874,7 +874,8 @@ class InboxApp(App[None]):
 
     @work(group="export", exclusive=True, exit_on_error=False)
     async def _export(self, conversation: Conversation) -> None:
-        from inbox_tui.ui.export_action import default_path, export_conversation
+        from inbox_tui.export import export_conversation
+        from inbox_tui.ui.export_action import default_path
 
         path = default_path(conversation, self.clock())
         self.notify(f"Exporting to {path.name}…", timeout=2, markup=False)
