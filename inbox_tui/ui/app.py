@@ -29,6 +29,7 @@ from inbox_tui.core.sync import CacheConversationPager, CachedConversations, Cac
 from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
 from inbox_tui.store import Cursor, SearchHit, Store
+from inbox_tui.text import one_line
 from inbox_tui.ui.banner import ErrorBanner, error_text
 from inbox_tui.ui.cache_support import (
     DEFAULT_CACHE_MAX_MB,
@@ -510,10 +511,7 @@ class InboxApp(App[None]):
         self.poller.start()
 
     async def _on_poll(self, result: PollResult) -> None:
-        if self.banner.showing:
-            self.banner.resolve("poll")
-        if not self.banner.showing:
-            self.header.set_state(Connection.CONNECTED)
+        self._resolved("poll")  # the poller only runs online
         if result.inserted or result.updated:
             await self._resync_list()
         conversation = self.thread.conversation
@@ -535,8 +533,6 @@ class InboxApp(App[None]):
         last = max(messages, key=lambda m: m.sort_key)
         who = last.contact_name or last.contact
         more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        from inbox_tui.text import one_line
-
         self.notify(
             f"New message from {one_line(who, 40)}: {one_line(last.body, 60)}{more}",
             title="New message",
