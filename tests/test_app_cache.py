@@ -4,12 +4,12 @@ restart with the server down (--offline), search into a thread, header cache age
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fakes import wait_for
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -32,15 +32,9 @@ def store_factory(profile: str = PROFILE) -> Callable[[], Any]:
 
 
 async def settle(pilot: Any, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Pause until ``predicate()`` holds; fail after ``timeout`` wall-clock seconds (generous:
-    a loaded 2-core CI machine can be many times slower than a laptop)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause(0.01)
-        if predicate():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("the app never reached the expected state")
+    """One pause (so a key just pressed takes effect), then :func:`fakes.wait_for`."""
+    await pilot.pause(0.01)
+    await wait_for(pilot, predicate, timeout)
 
 
 @pytest.fixture
