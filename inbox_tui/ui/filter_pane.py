@@ -37,6 +37,7 @@ from inbox_tui.ui.keymap import identify
 
 DEBOUNCE_SECONDS = 0.4
 _DIRECTIONS: tuple[Direction | None, ...] = (None, Direction.INBOUND, Direction.OUTBOUND)
+_DATE_FIELDS = ("after", "before")  # the fields with an inline error label
 # A filter with every field active: asking the backend which of them it applies tells us
 # which fields to label "(local)" before the user has typed anything.
 PROBE = Filters(
@@ -181,8 +182,7 @@ class FilterPane(VerticalScroll, can_focus=False):
             self.query_one("#before", Input).value = _date_text(filters.before)
             self.query_one("#flagged_only", Checkbox).value = filters.flagged_only
             self.query_one("#text", Input).value = filters.text or ""
-            self._show_error("after", "")
-            self._show_error("before", "")
+            self._clear_errors()
         finally:
             self.call_after_refresh(self._unquiet)
         self._applied = filters
@@ -221,8 +221,7 @@ class FilterPane(VerticalScroll, can_focus=False):
         except FilterError as error:
             self._show_error(error.field, str(error))
             return
-        self._show_error("after", "")
-        self._show_error("before", "")
+        self._clear_errors()
         self.update_tags(filters)
         if filters != self._applied:
             self._applied = filters
@@ -237,12 +236,15 @@ class FilterPane(VerticalScroll, can_focus=False):
         self.post_message(self.Closed())
 
     def _show_error(self, field: str, message: str) -> None:
-        for name in ("after", "before"):
-            if name == field:
-                label = self.query_one(f"#error-{name}", Label)
-                label.update(Text(message))
-                label.display = bool(message)
-                self.query_one(f"#{name}", Input).set_class(bool(message), "-invalid")
+        """Show (or with "", clear) the inline error of a date field."""
+        label = self.query_one(f"#error-{field}", Label)
+        label.update(Text(message))
+        label.display = bool(message)
+        self.query_one(f"#{field}", Input).set_class(bool(message), "-invalid")
+
+    def _clear_errors(self) -> None:
+        for field in _DATE_FIELDS:
+            self._show_error(field, "")
 
     def _changed(self) -> None:
         if self._quiet:
