@@ -796,7 +796,7 @@ class InboxApp(App[None]):
             if not self.offline:
                 self._revalidate_thread(self.cached_thread)
         elif self.thread.conversation is not None:
-            self.thread.action_retry()  # with no error pending: fetch newer messages in place
+            self.thread.refresh_newer()  # fetch newer messages in place
 
     def _apply_key_overrides(self) -> None:
         """Rebind keys from the profile's ``keys`` table (ids as the help screen lists)."""
