@@ -389,7 +389,7 @@ def cache(args: argparse.Namespace) -> int:
 def _profile_name(args: argparse.Namespace) -> str:
     if getattr(args, "demo", False):
         return "demo"
-    if getattr(args, "backend", None) and not args.profile:
+    if _explicit(args) and not args.profile:
         return COMMAND_LINE
     config = load(missing_ok=True)
     return config.profile(args.profile)[0]
