@@ -255,7 +255,7 @@ def child_paint(path: str, app_kind: str) -> None:
     if app_kind == "inbox":
         app = _inbox_app(path, result)
     else:
-        from inbox_tui.ui.conversation_list import ConversationList
+        from inbox_tui.ui.widgets.conversation_list import ConversationList
 
         class PaintApp(App[None]):
             def compose(self) -> ComposeResult:
@@ -291,9 +291,9 @@ def _inbox_app(path: str, result: dict[str, float | str]):  # type: ignore[no-un
     """The real app as ``inbox-tui --offline`` builds it: ``InboxApp(offline=True)`` with a
     cache-only backend and a store factory the app awaits at mount."""
     from inbox_tui.config import Profile
+    from inbox_tui.core.offline import CacheOnlyBackend
     from inbox_tui.store import Store
     from inbox_tui.ui.app import InboxApp
-    from inbox_tui.ui.cache_support import CacheOnlyBackend
 
     async def open_store() -> Store:
         return await Store.open(Path(path))

@@ -26,13 +26,13 @@ from typing import Any, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT
-from inbox_tui.api.errors import ApiError
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.errors import ApiError
 from inbox_tui.models import Conversation, Filters, conversation_key
 
 READ_TIMEOUT = 0.3

@@ -51,7 +51,7 @@ DEMO = f"""
 import importlib.abc, importlib.util, sys
 
 def patch(module):
-    from inbox_tui.ui.conversation_list import ConversationList
+    from inbox_tui.ui.widgets.conversation_list import ConversationList
 
     run, render_line, painted = module.InboxApp.run, ConversationList.render_line, []
 
@@ -85,7 +85,7 @@ class PatchOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 sys.meta_path.insert(0, PatchOnImport())
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 sys.exit(main(["--demo"]))
 """

@@ -1,3 +1,3 @@
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 raise SystemExit(main())

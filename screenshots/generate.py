@@ -94,7 +94,7 @@ async def narrow(pilot: Pilot[None], app: InboxApp) -> None:
 
 async def search_screen(pilot: Pilot[None], app: InboxApp) -> None:
     """``/`` over the local cache (filled by the list and two opened threads)."""
-    from inbox_tui.ui.search_screen import SearchScreen
+    from inbox_tui.ui.screens.search import SearchScreen
 
     await open_conversation(pilot, app, 1)
     app.conversation_list.focus()

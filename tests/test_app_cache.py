@@ -14,12 +14,13 @@ from fakes import wait_for
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.store import Store
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.cache_support import CacheOnlyBackend, cache_age_text
-from inbox_tui.ui.search_screen import SearchScreen
-from inbox_tui.ui.status_bar import Connection
+from inbox_tui.ui.screens.search import SearchScreen
+from inbox_tui.ui.timefmt import cache_age_text
+from inbox_tui.ui.widgets.status_bar import Connection
 
 PROFILE = "cachetest"
 

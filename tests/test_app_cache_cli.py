@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from test_app_cache import a_word, settle
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
+from inbox_tui.store.last_profile import read_last_profile
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.cache_support import read_last_profile
-from inbox_tui.ui.search_screen import SearchScreen
-from inbox_tui.ui.status_bar import Connection
+from inbox_tui.ui.screens.search import SearchScreen
+from inbox_tui.ui.widgets.status_bar import Connection
 
 ORIGINAL_RUN = InboxApp.run
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 from test_app_cache import backend_for, settle, store_factory
 
+from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.models import Direction, Filters
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.cache_support import CacheOnlyBackend
-from inbox_tui.ui.status_bar import Connection
+from inbox_tui.ui.widgets.status_bar import Connection
 
 
 async def test_direction_choice_is_visible_without_colour() -> None:
-    from inbox_tui.ui.filter_pane import ChoiceButton
+    from inbox_tui.ui.widgets.filter_pane import ChoiceButton
 
     app = InboxApp(CacheOnlyBackend(), offline=True)
     async with app.run_test(size=(150, 40)) as pilot:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fakes import FakeBackend, make_app, wait_for
 
-from inbox_tui.api.errors import NetworkError, ServerError
+from inbox_tui.errors import NetworkError, ServerError
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.status_bar import Connection
+from inbox_tui.ui.widgets.status_bar import Connection
 
 
 def listed(app: InboxApp):  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ from fakes import FakeBackend, make_app, wait_for
 
 from inbox_tui.models import Inbox
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.help_screen import HelpScreen
-from inbox_tui.ui.inbox_picker import InboxPicker
+from inbox_tui.ui.screens.help import HelpScreen
+from inbox_tui.ui.screens.inbox_picker import InboxPicker
 
 
 def loaded(app: InboxApp, n: int = 1):  # type: ignore[no-untyped-def]
@@ -178,7 +178,7 @@ async def test_header_shows_insecure_and_offline_states() -> None:
 async def test_palette_provider_lists_every_command() -> None:
     from textual.command import DiscoveryHit
 
-    from inbox_tui.ui.commands import InboxCommands
+    from inbox_tui.ui.palette import InboxCommands
 
     app = make_app(FakeBackend(3))
     async with app.run_test(size=(120, 30)) as pilot:
@@ -193,7 +193,7 @@ async def test_palette_provider_lists_every_command() -> None:
 
 
 async def test_enter_on_a_message_opens_the_detail_screen() -> None:
-    from inbox_tui.ui.detail_screen import DetailScreen
+    from inbox_tui.ui.screens.detail import DetailScreen
 
     app = make_app(FakeBackend(5))
     async with app.run_test(size=(120, 30)) as pilot:

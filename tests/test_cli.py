@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 PY = sys.executable
 WRONG = "wrong-token-7c1e55aa90"
@@ -80,7 +80,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_help_and_export_do_not_import_textual() -> None:
     code = (
-        "import sys\nfrom inbox_tui.cli import main\n"
+        "import sys\nfrom inbox_tui.cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
         "main(['export', '--demo', '--contact', '+14155550100', '--since', 'x'])\n"
@@ -236,7 +236,7 @@ def test_plain_http_refused_for_non_loopback(
 
 
 def test_insecure_allows_http() -> None:
-    from inbox_tui.connect import check_transport
+    from inbox_tui.cli.connect import check_transport
 
     assert check_transport("http://10.0.0.8:8080", insecure=True) is True
     assert check_transport("https://api.heymarket.com", insecure=False) is False
@@ -428,8 +428,8 @@ def test_demo_server_command(tmp_path: Path) -> None:
 def test_error_lines_cannot_carry_terminal_escapes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from inbox_tui import cli_commands
-    from inbox_tui.api.errors import ServerError
+    from inbox_tui.cli import commands as cli_commands
+    from inbox_tui.errors import ServerError
 
     def hostile(args: Any) -> int:
         raise ServerError("boom\x1b]52;c;ZXZpbA==\x07\nsecond line", status=502)
@@ -443,7 +443,7 @@ def test_error_lines_cannot_carry_terminal_escapes(
 def test_keyboard_interrupt_in_process_is_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from inbox_tui import cli_commands
+    from inbox_tui.cli import commands as cli_commands
 
     def interrupted(args: Any) -> int:
         raise KeyboardInterrupt

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 
 def headless(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 
 
 class _Handler(socketserver.StreamRequestHandler):

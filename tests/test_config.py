@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 from inbox_tui.config import ConfigError, Profile, find_line, load_config
 
 GOOD = """\

@@ -6,8 +6,8 @@ from fakes import FIXED_NOW, FakeBackend, make_app, wait_for
 
 from inbox_tui.models import Filters
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.conversation_list import ConversationList
 from inbox_tui.ui.timefmt import relative_time
+from inbox_tui.ui.widgets.conversation_list import ConversationList
 
 
 def pages(backend: FakeBackend) -> int:

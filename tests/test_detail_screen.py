@@ -11,7 +11,7 @@ from thread_fakes import make_message
 
 from inbox_tui import secrets
 from inbox_tui.models import Direction
-from inbox_tui.ui.detail_screen import DetailScreen, detail_text
+from inbox_tui.ui.screens.detail import DetailScreen, detail_text
 
 
 def full_message():  # type: ignore[no-untyped-def]

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from inbox_tui import export as exporter
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 from inbox_tui.config import ConfigError
+from inbox_tui.core import export as exporter
 from inbox_tui.models import Conversation, Direction, Filters, Message
 
 
@@ -292,7 +292,7 @@ async def test_collect_stops_a_pager_that_never_ends() -> None:
         async def older(self) -> list[Message]:
             return []
 
-    from inbox_tui.api.errors import BadResponse
+    from inbox_tui.errors import BadResponse
 
     with pytest.raises(BadResponse, match="empty pages"):
         await exporter.collect(Stuck([]), [], Filters())
@@ -391,7 +391,7 @@ def test_progress_only_on_a_tty(
     argv = ["export", *heymarket_env, "--contact", conv.contact_e164, "--inbox", str(conv.inbox_id)]
     _, _, err = run(argv, capsys)
     assert "fetched" not in err
-    monkeypatch.setattr("inbox_tui.cli_commands._stderr_is_tty", lambda: True)
+    monkeypatch.setattr("inbox_tui.cli.commands._stderr_is_tty", lambda: True)
     _, out, err = run(argv, capsys)
     assert f"\rexporting {conv.contact_e164}: {conv.message_count} messages fetched" in err
     assert len(out.splitlines()) == conv.message_count

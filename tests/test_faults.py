@@ -24,12 +24,12 @@ from inbox_tui.api.auth import BearerToken, HeymarketJWT
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
-from inbox_tui.cli import main
+from inbox_tui.cli.main import main
 from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.status_bar import Connection
+from inbox_tui.ui.widgets.status_bar import Connection
 
 RATE = 0.2
 STALL = 0.6  # seconds the server sits on a request: past READ_TIMEOUT
@@ -225,8 +225,8 @@ async def test_user_sees_what_failed_and_that_it_recovered(
 async def test_export_walks_whole_threads_under_faults(
     server: DemoServer, dataset: Dataset
 ) -> None:
-    """``inbox_tui.export`` (locate + collect) over both backends: every message once."""
-    from inbox_tui import export as exporter
+    """``inbox_tui.core.export`` (locate + collect) over both backends: every message once."""
+    from inbox_tui.core import export as exporter
     from inbox_tui.models import Filters
 
     server.set_faults(faults(seed=9))

@@ -11,7 +11,7 @@ from fakes import FakeBackend, make_app, wait_for
 
 from inbox_tui.models import Direction, Filters
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.filter_pane import FilterPane
+from inbox_tui.ui.widgets.filter_pane import FilterPane
 
 
 def ready(app: InboxApp):  # type: ignore[no-untyped-def]

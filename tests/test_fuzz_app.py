@@ -34,8 +34,8 @@ from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.detail_screen import DetailScreen
-from inbox_tui.ui.help_screen import HelpScreen
+from inbox_tui.ui.screens.detail import DetailScreen
+from inbox_tui.ui.screens.help import HelpScreen
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 # Literal markers: each must appear on screen exactly as typed (markup is never parsed).

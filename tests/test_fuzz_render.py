@@ -25,11 +25,11 @@ from test_fuzz_strategies import (
     statuses,
 )
 
-from inbox_tui.export import normalise, write_csv, write_jsonl, write_md
+from inbox_tui.core.export import normalise, write_csv, write_jsonl, write_md
 from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.text import sanitize
-from inbox_tui.ui.detail_screen import detail_text, raw_json
-from inbox_tui.ui.thread_layout import LayoutContext, plan_message, render_message
+from inbox_tui.ui.screens.detail import detail_text, raw_json
+from inbox_tui.ui.widgets.thread_layout import LayoutContext, plan_message, render_message
 
 
 def squash(text: str) -> str:

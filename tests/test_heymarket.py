@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.heymarket import (
     HeymarketBackend,
     parse_count,
@@ -20,6 +19,7 @@ from inbox_tui.api.heymarket import (
     parse_team,
 )
 from inbox_tui.api.parse import Unusable, parse_time, rfc3339
+from inbox_tui.errors import BadResponse
 from inbox_tui.models import Conversation, Direction, Filters
 
 BASE = {

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT
-from inbox_tui.api.errors import AuthError, NotFound
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.core.backend import Backend
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.errors import AuthError, NotFound
 from inbox_tui.models import Conversation, Direction, Filters
 
 FAST = HttpSettings(connect_timeout=2, read_timeout=5, backoff_base=0.01, backoff_max=0.05)

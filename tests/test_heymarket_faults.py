@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT
-from inbox_tui.api.errors import BadResponse, NetworkError, RateLimited, ServerError
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings, RetryEvent
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.errors import BadResponse, NetworkError, RateLimited, ServerError
 from inbox_tui.models import Conversation, Filters, Message
 
 

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import (
+from inbox_tui.api.http import ApiClient, HttpSettings, RetryEvent, make_client, parse_retry_after
+from inbox_tui.errors import (
     ApiError,
     AuthError,
     BadResponse,
@@ -23,7 +24,6 @@ from inbox_tui.api.errors import (
     RateLimited,
     ServerError,
 )
-from inbox_tui.api.http import ApiClient, HttpSettings, RetryEvent, make_client, parse_retry_after
 
 TOKEN = "tok_SECRET_abcdef123456"
 

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.http import MAX_RESPONSE_BYTES, HttpSettings, make_client
+from inbox_tui.errors import BadResponse
 
 CAP = 64 * 1024
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from fakes import FakeBackend, make_app, wait_for
 
-from inbox_tui.ui.help_screen import HelpScreen
 from inbox_tui.ui.keymap import action_name, identify, resolve
+from inbox_tui.ui.screens.help import HelpScreen
 
 
 def test_ids_name_scope_and_action_with_direction() -> None:

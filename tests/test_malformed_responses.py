@@ -23,10 +23,10 @@ import pytest
 from fakes import wait_for
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
+from inbox_tui.errors import BadResponse
 from inbox_tui.models import Conversation, Filters, Message
 from inbox_tui.ui.app import InboxApp
 

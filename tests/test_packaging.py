@@ -81,7 +81,7 @@ HEADLESS = textwrap.dedent(
 
     import inbox_tui
     from inbox_tui.paths import styles_dir
-    from inbox_tui.connect import build_backend, demo_profile
+    from inbox_tui.cli.connect import build_backend, demo_profile
     from inbox_tui.demo.server import DemoServer
     from inbox_tui.ui.app import InboxApp
 

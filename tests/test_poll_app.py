@@ -108,7 +108,7 @@ async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
     from inbox_tui.api.heymarket import HeymarketBackend
     from inbox_tui.api.http import HttpSettings
     from inbox_tui.demo.faults import FaultConfig
-    from inbox_tui.ui.status_bar import Connection
+    from inbox_tui.ui.widgets.status_bar import Connection
 
     details: list[tuple[Connection, str]] = []
     with DemoServer() as srv:

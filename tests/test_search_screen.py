@@ -12,11 +12,11 @@ from test_app_cache import settle
 from test_store_support import contact_of, msg
 from textual.widgets import Input
 
+from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.store import Store, ThreadState
-from inbox_tui.store.codec import Cursor
+from inbox_tui.store.codec import MessagePosition
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.cache_support import CacheOnlyBackend
-from inbox_tui.ui.search_screen import MATCH_STYLE, SearchScreen, hit_text
+from inbox_tui.ui.screens.search import MATCH_STYLE, SearchScreen, hit_text
 
 
 @pytest.fixture
@@ -28,7 +28,9 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     thread[40] = msg(4, 41, seconds=441, body="the [bold]zebra[/bold] crossing at 5pm")
     await s.upsert_messages(thread)
     first, last = msg(4, 0, seconds=400), thread[-1]
-    await s.set_thread_state(ThreadState(contact_of(4), Cursor.of(first), Cursor.of(last), True))
+    await s.set_thread_state(
+        ThreadState(contact_of(4), MessagePosition.of(first), MessagePosition.of(last), True)
+    )
     yield s
 
 

@@ -358,10 +358,10 @@ def fresh_canary() -> str:
 
 
 async def test_exception_texts_never_hold_the_token(echo401: str, echo500: str) -> None:
-    from inbox_tui.api.errors import ApiError
+    from inbox_tui.cli.connect import build_backend
     from inbox_tui.config import Profile
-    from inbox_tui.connect import build_backend
     from inbox_tui.credentials import resolve
+    from inbox_tui.errors import ApiError
     from inbox_tui.models import Filters
 
     canary = fresh_canary()
@@ -397,8 +397,8 @@ async def test_app_error_paths_show_no_secret(
 ) -> None:
     """Banner, header, notifications, screenshot and log file while every request fails
     with a body and request id that echo the token."""
+    from inbox_tui.cli.connect import build_backend
     from inbox_tui.config import Profile
-    from inbox_tui.connect import build_backend
     from inbox_tui.credentials import resolve
     from inbox_tui.logging_setup import log_file, setup_logging
     from inbox_tui.ui.app import InboxApp

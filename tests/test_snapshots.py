@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fakes import FakeBackend, make_app, wait_for
 
-from inbox_tui.api.errors import ServerError
+from inbox_tui.errors import ServerError
 from inbox_tui.ui.app import InboxApp
-from inbox_tui.ui.help_screen import HelpScreen
+from inbox_tui.ui.screens.help import HelpScreen
 
 
 def settled(app: InboxApp):  # type: ignore[no-untyped-def]

@@ -198,7 +198,8 @@ def test_gc_is_off_during_startup_on_while_the_app_runs_and_restored_after(
 ) -> None:
     import gc
 
-    from inbox_tui import cli, cli_commands
+    from inbox_tui.cli import commands as cli_commands
+    from inbox_tui.cli import main as cli
 
     seen: dict[str, object] = {}
 

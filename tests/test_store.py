@@ -25,13 +25,13 @@ from inbox_tui.store import (
     CacheError,
     CacheTooNew,
     ConversationCursor,
-    Cursor,
+    MessagePosition,
     Store,
     StoreClosed,
     ThreadState,
 )
-from inbox_tui.store.commands import cache_clear, cache_path, cache_stats
 from inbox_tui.store.db import connect, schema_version
+from inbox_tui.store.maintenance import cache_clear, cache_path, cache_stats
 
 
 @pytest.fixture
@@ -212,16 +212,16 @@ async def test_thread_window_walks_back_without_gaps(store: Store) -> None:
         if not window:
             break
         got = [m.id for m in window] + got
-        before = Cursor.of(window[0])
+        before = MessagePosition.of(window[0])
     assert got == [m.id for m in sorted(batch, key=lambda m: m.sort_key)]
-    around = await store.thread_around(key, Cursor.of(batch[20]), before=2, after=2)
+    around = await store.thread_around(key, MessagePosition.of(batch[20]), before=2, after=2)
     assert [m.id for m in around] == [m.id for m in sorted(batch, key=lambda m: m.sort_key)[18:23]]
 
 
 async def test_thread_state_round_trip(store: Store) -> None:
     key = contact_of(1)
     assert await store.thread_state(key) == ThreadState(key)
-    state = ThreadState(key, Cursor(1, "a"), Cursor(5, "z"), True, 123)
+    state = ThreadState(key, MessagePosition(1, "a"), MessagePosition(5, "z"), True, 123)
     await store.set_thread_state(state)
     assert await store.thread_state(key) == state
 
@@ -469,7 +469,9 @@ async def test_cache_commands(isolated_dirs: Path) -> None:
     assert cache_stats("work")["exists"] is False
     async with await Store.open_profile("work") as s:
         await s.upsert_messages([msg(1, n) for n in range(5)] + [msg(2, 0)])
-        await s.set_thread_state(ThreadState(contact_of(1), Cursor(1, "a"), None, True, None))
+        await s.set_thread_state(
+            ThreadState(contact_of(1), MessagePosition(1, "a"), None, True, None)
+        )
     stats = cache_stats("work")
     assert stats["messages"] == 6 and stats["conversations"] == 2
     assert stats["threads_complete"] == 1 and stats["schema_version"] == SCHEMA_VERSION
@@ -490,7 +492,7 @@ async def test_enforce_limit_evicts_oldest_threads_but_never_the_open_one(store:
             [msg(conv, n, body=big, seconds=conv * 10_000 + n) for n in range(60)]
         )
         await store.set_thread_state(
-            ThreadState(contact_of(conv), Cursor(1, "x"), Cursor(2, "y"), True, 1)
+            ThreadState(contact_of(conv), MessagePosition(1, "x"), MessagePosition(2, "y"), True, 1)
         )
     oldest, newest = contact_of(0), contact_of(39)
     stats_before = await store.read(lambda c: c.execute("PRAGMA page_count").fetchone()[0])

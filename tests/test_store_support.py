@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from inbox_tui.core.sync import CachedThread
 from inbox_tui.models import Direction, Message, conversation_key
-from inbox_tui.store import Cursor
+from inbox_tui.store import MessagePosition
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -49,7 +49,7 @@ def msg(
 async def walk_back(thread: CachedThread, limit: int) -> list[Message]:
     """Everything ``older()`` yields from the newest to the start, oldest first."""
     out: list[Message] = []
-    before: Cursor | None = None
+    before: MessagePosition | None = None
     while True:
         page = await thread.older(before, limit)
         if not page.messages:

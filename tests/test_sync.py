@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from test_store_support import T0, contact_of, ids, msg, walk_back
 
-from inbox_tui.api.errors import AuthError, NetworkError, RateLimited, ServerError
-from inbox_tui.core.pager import Cursor as PagerCursor
-from inbox_tui.core.pager import Page, TimelinePager
+from inbox_tui.api.pager import Cursor as PagerCursor
+from inbox_tui.api.pager import Page, TimelinePager
 from inbox_tui.core.poller import Poller, PollResult, PollState
 from inbox_tui.core.sync import CachedConversations, CachedThread
+from inbox_tui.errors import AuthError, NetworkError, RateLimited, ServerError
 from inbox_tui.models import Conversation, Filters, Inbox, Message
-from inbox_tui.store import Cursor, Store
+from inbox_tui.store import MessagePosition, Store
 
 
 class MemoryBackend:
@@ -165,14 +165,14 @@ async def test_scroll_back_asks_the_server_only_beyond_the_known_range(store: St
     walked = await walk_back(thread, limit=6)
     assert ids(walked) == ids(sorted(server, key=lambda m: m.sort_key))
     state = await thread.state()
-    assert state.complete and state.oldest == Cursor.of(server[0])
+    assert state.complete and state.oldest == MessagePosition.of(server[0])
     used = backend.fetches
     assert used <= 8  # five pages of ten, plus the revalidation overlap
     # A new view of the same thread (e.g. after a restart) scrolls back from cache only.
     again = CachedThread(store, backend, conv_of(server[0]))
     assert ids(await walk_back(again, limit=9)) == ids(walked)
     assert backend.fetches == used
-    assert (await again.older(Cursor.of(server[0]))).complete
+    assert (await again.older(MessagePosition.of(server[0]))).complete
 
 
 async def test_revalidate_merges_new_messages_and_status_changes(store: Store) -> None:
@@ -203,7 +203,7 @@ async def test_a_gap_above_the_cache_is_never_shown_as_complete(store: Store) ->
     await thread.revalidate()
     state = await thread.state()
     assert not state.complete and state.oldest is not None
-    assert state.oldest > Cursor.of(msg(1, 30))  # the old range is no longer joined
+    assert state.oldest > MessagePosition.of(msg(1, 30))  # the old range is no longer joined
     walked = await walk_back(thread, limit=8)
     assert ids(walked) == [f"c1-m{n}" for n in range(50)]
     assert (await thread.state()).complete
@@ -245,7 +245,7 @@ async def test_server_errors_reach_the_caller_and_leave_the_cache_intact(store: 
     before = await thread.state()
     backend.fail = ServerError("boom", status=503)
     with pytest.raises(ServerError):
-        await thread.older(Cursor.of(server[-5]), 5)
+        await thread.older(MessagePosition.of(server[-5]), 5)
     assert await thread.state() == before
     backend.fail = None
     assert ids(await walk_back(thread, limit=7)) == ids(server)
@@ -428,7 +428,7 @@ async def test_pager_adapters_serve_widgets_from_the_cache(store: Store) -> None
     thread = CachedThread(store, backend, conv_of(server[0]), page_size=4)
     await thread.revalidate()
     shown = await thread.cached()
-    mp = CacheMessagePager(thread, start=shown.cursor, top=Cursor.of(shown.messages[-1]))
+    mp = CacheMessagePager(thread, start=shown.cursor, top=MessagePosition.of(shown.messages[-1]))
     got = list(shown.messages)
     while not mp.exhausted:
         got = (await mp.older()) + got

@@ -11,7 +11,6 @@ import pytest
 from test_store_support import ids, walk_back
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import NetworkError
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
@@ -20,6 +19,7 @@ from inbox_tui.core.poller import Poller
 from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.errors import NetworkError
 from inbox_tui.models import Conversation, Message
 from inbox_tui.store import Store
 

@@ -18,9 +18,9 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
 )
 from inbox_tui.models import Conversation
-from inbox_tui.store import Cursor, Store, ThreadState
-from inbox_tui.ui.conversation_list import ConversationList
-from inbox_tui.ui.thread_view import ThreadView
+from inbox_tui.store import MessagePosition, Store, ThreadState
+from inbox_tui.ui.widgets.conversation_list import ConversationList
+from inbox_tui.ui.widgets.thread_view import ThreadView
 
 
 class CacheApp(App[None]):
@@ -39,7 +39,12 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await s.upsert_messages([msg(3, n, seconds=300 + n) for n in range(1, 240)])
     thread = [msg(3, 0, seconds=300)]
     await s.set_thread_state(
-        ThreadState(contact_of(3), Cursor.of(thread[0]), Cursor.of(msg(3, 239, seconds=539)), True)
+        ThreadState(
+            contact_of(3),
+            MessagePosition.of(thread[0]),
+            MessagePosition.of(msg(3, 239, seconds=539)),
+            True,
+        )
     )
     yield s
     await s.close()
@@ -77,7 +82,9 @@ async def test_thread_view_scrolls_back_through_the_cache(store: Store) -> None:
         assert isinstance(conv, Conversation)
         thread = CachedThread(store, None, conv, offline=True, page_size=40)
         first = await thread.cached()
-        pager = CacheMessagePager(thread, start=first.cursor, top=Cursor.of(first.messages[-1]))
+        pager = CacheMessagePager(
+            thread, start=first.cursor, top=MessagePosition.of(first.messages[-1])
+        )
         app.view.show(conv, pager, initial=first.messages)
         await _settle(pilot, lambda: len(app.view.messages) >= 40)
         for _ in range(20):

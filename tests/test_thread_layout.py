@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from thread_fakes import START, make_message, make_thread
 
 from inbox_tui.models import Direction
-from inbox_tui.ui.thread_layout import (
+from inbox_tui.ui.widgets.thread_layout import (
     Fenwick,
     LayoutContext,
     ThreadIndex,

@@ -12,7 +12,7 @@ from thread_fakes import screen_text
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.models import Conversation, conversation_key
-from inbox_tui.ui.thread_view import BEGINNING_TEXT, ThreadView
+from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT, ThreadView
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):

@@ -8,7 +8,7 @@ import time
 from test_thread_view import SIZE, open_thread, settle
 from thread_fakes import FakePager, ThreadApp, make_thread, screen_text
 
-from inbox_tui.ui.thread_view import BEGINNING_TEXT
+from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT
 
 
 async def test_g_loads_older_pages_down_to_the_first_message() -> None:

@@ -7,7 +7,7 @@ from fakes import wait_for
 from textual.pilot import Pilot
 from thread_fakes import FakePager, ThreadApp, conversation, make_message, make_thread
 
-from inbox_tui.ui.detail_screen import DetailScreen
+from inbox_tui.ui.screens.detail import DetailScreen
 
 
 class ShownThreadApp(ThreadApp):

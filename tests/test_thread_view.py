@@ -19,7 +19,7 @@ from thread_fakes import (
 )
 
 from inbox_tui.models import Direction, Filters
-from inbox_tui.ui.thread_view import BEGINNING_TEXT, ERROR_TEXT, LOADING_TEXT, ThreadView
+from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT, ERROR_TEXT, LOADING_TEXT, ThreadView
 
 SIZE = (100, 30)
 
@@ -226,7 +226,7 @@ async def test_y_copies_body_and_capital_y_copies_number() -> None:
 
 
 async def test_o_shows_url_without_browser(monkeypatch: object) -> None:
-    import inbox_tui.ui.thread_view as tv
+    import inbox_tui.ui.widgets.thread_view as tv
 
     opened: list[str] = []
     app = ThreadApp()
@@ -431,7 +431,7 @@ async def test_click_selects_and_double_click_requests_detail() -> None:
 
 
 async def test_a_message_that_cannot_be_laid_out_does_not_crash(monkeypatch: object) -> None:
-    import inbox_tui.ui.thread_view as tv
+    import inbox_tui.ui.widgets.thread_view as tv
 
     real_plan = tv.plan_message
 

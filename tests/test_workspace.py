@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.parse import Unusable
 from inbox_tui.api.workspace import WorkspaceBackend, parse_message, parse_page
+from inbox_tui.errors import BadResponse
 from inbox_tui.models import Conversation, Direction, Filters
 
 RAW = {

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.errors import AuthError, NotFound
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.core.backend import Backend
 from inbox_tui.demo.dataset import DemoMessage, build_dataset
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.errors import AuthError, NotFound
 from inbox_tui.models import Conversation, Direction, Filters, Message
 
 FAST = HttpSettings(connect_timeout=2, read_timeout=5, backoff_base=0.01, backoff_max=0.05)

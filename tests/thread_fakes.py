@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 
 from inbox_tui.models import Conversation, Direction, Message
-from inbox_tui.ui.thread_view import ThreadView
+from inbox_tui.ui.widgets.thread_view import ThreadView
 
 CONTACT = "+14155550100"
 OWN = "+14155550199"

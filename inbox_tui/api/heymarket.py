@@ -1,7 +1,7 @@
 """The heymarket API style (``/v1/...``): vendor JSON to models, and a :class:`Backend`.
 
 * thread: ``GET /v1/messages?phoneNumber&inboxID[&timestamp]`` (50 per page, Unix-seconds
-  strict-before cursor) through :class:`~inbox_tui.core.pager.TimelinePager`;
+  strict-before cursor) through :class:`~inbox_tui.api.pager.TimelinePager`;
 * conversations: derived from the team-wide ``POST /v1/messages/all`` walk (RFC 3339
   strict-before cursor, sub-second times), grouped by (inbox, phone) in order of their
   newest message, optionally enriched (names, read, open/closed) from
@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from inbox_tui.api.base import HttpBackend
-from inbox_tui.api.errors import ApiError, AuthError, BadResponse
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.api.pager import Cursor, Page, TimelinePager
 from inbox_tui.api.parse import (
     Unusable,
     as_bool,
@@ -35,7 +35,7 @@ from inbox_tui.api.parse import (
     str_id,
 )
 from inbox_tui.api.walk import ConversationWalk
-from inbox_tui.core.pager import Cursor, Page, TimelinePager
+from inbox_tui.errors import ApiError, AuthError, BadResponse
 from inbox_tui.models import (
     Conversation,
     Direction,

@@ -40,7 +40,7 @@ from typing import Any, NoReturn, TypeVar
 
 import httpx
 
-from inbox_tui.api.errors import (
+from inbox_tui.errors import (
     ApiError,
     AuthError,
     BadResponse,
@@ -191,7 +191,7 @@ def _tls_verify(base_url: str, verify: bool) -> bool | ssl.SSLContext:
 
 class ApiClient:
     """A wrapper around one ``httpx.AsyncClient`` that returns decoded JSON or raises a
-    typed :class:`~inbox_tui.api.errors.ApiError`."""
+    typed :class:`~inbox_tui.errors.ApiError`."""
 
     def __init__(
         self,

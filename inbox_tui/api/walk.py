@@ -3,7 +3,7 @@ conversation list to page through, so both backends derive one the same way."""
 
 from __future__ import annotations
 
-from inbox_tui.core.pager import MergedPager, TimelinePager
+from inbox_tui.api.pager import MergedPager, TimelinePager
 from inbox_tui.models import Conversation, Message
 
 

@@ -20,8 +20,8 @@ from urllib.parse import quote
 import httpx
 
 from inbox_tui.api.base import HttpBackend
-from inbox_tui.api.errors import BadResponse
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.api.pager import Cursor, MergedPager, Page, TimelinePager, floor_second
 from inbox_tui.api.parse import (
     Unusable,
     as_bool,
@@ -32,7 +32,7 @@ from inbox_tui.api.parse import (
     str_id,
 )
 from inbox_tui.api.walk import ConversationWalk
-from inbox_tui.core.pager import Cursor, MergedPager, Page, TimelinePager, floor_second
+from inbox_tui.errors import BadResponse
 from inbox_tui.models import (
     Conversation,
     Direction,

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from inbox_tui.api.errors import ApiError, AuthError, NetworkError, RateLimited
 from inbox_tui.core.backend import Backend
+from inbox_tui.errors import ApiError, AuthError, NetworkError, RateLimited
 from inbox_tui.models import Message
 from inbox_tui.store import Store
 

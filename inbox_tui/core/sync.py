@@ -15,7 +15,7 @@ How a screen uses it::
 
     thread = CachedThread(store, backend, conversation, offline=offline)
     page = await thread.cached()                              # instant
-    top = Cursor.of(page.messages[-1]) if page.messages else None
+    top = MessagePosition.of(page.messages[-1]) if page.messages else None
     pager = CacheMessagePager(thread, start=page.cursor, top=top)
     thread_view.show(conversation, pager, initial=page.messages)
     changes = await thread.revalidate()                       # new + status-changed
@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.models import Conversation, Filters, Message
-from inbox_tui.store import ConversationCursor, Cursor, Store, ThreadState, UpsertResult
+from inbox_tui.store import ConversationCursor, MessagePosition, Store, ThreadState, UpsertResult
 from inbox_tui.store.codec import from_us, to_us
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,9 @@ class ThreadPage:
     synced_at: datetime | None  # when the server last confirmed the thread's top
 
     @property
-    def cursor(self) -> Cursor | None:
+    def cursor(self) -> MessagePosition | None:
         """Pass to ``older(before=...)`` for the page above this one."""
-        return Cursor.of(self.messages[0]) if self.messages else None
+        return MessagePosition.of(self.messages[0]) if self.messages else None
 
 
 @dataclass
@@ -127,7 +127,7 @@ class CachedThread:
             self._factory, self._resumable = None, False
         self._lock = asyncio.Lock()
         self._pager: MessagePager | None = None
-        self._pager_at: Cursor | None = None  # oldest message the live pager has returned
+        self._pager_at: MessagePosition | None = None  # oldest message the live pager has returned
         self.requests = 0  # server batches asked for (for tests and benches)
 
     async def state(self) -> ThreadState:
@@ -138,11 +138,13 @@ class CachedThread:
         state = await self.store.thread_state(self.key)
         rows = await self.store.thread_window(self.key, limit=limit or self.page_size)
         complete = state.complete and (
-            not rows or state.oldest is None or Cursor.of(rows[0]) <= state.oldest
+            not rows or state.oldest is None or MessagePosition.of(rows[0]) <= state.oldest
         )
         return ThreadPage(rows, True, complete, state.synced_at)
 
-    async def around(self, cursor: Cursor, *, before: int = 25, after: int = 25) -> ThreadPage:
+    async def around(
+        self, cursor: MessagePosition, *, before: int = 25, after: int = 25
+    ) -> ThreadPage:
         """The cached neighbourhood of one message (a search hit), oldest first."""
         state = await self.store.thread_state(self.key)
         rows = await self.store.thread_around(self.key, cursor, before=before, after=after)
@@ -156,16 +158,16 @@ class CachedThread:
         async with self._lock:
             state = await self.store.thread_state(self.key)
             pager = self._factory(self.conversation, None, frozenset())
-            fetched_oldest: Cursor | None = None
-            fetched_newest: Cursor | None = None
+            fetched_oldest: MessagePosition | None = None
+            fetched_newest: MessagePosition | None = None
             overlap = False
             for _ in range(self.max_revalidate_pages):
                 batch = await pager.older()
                 changes.requests += 1
                 if batch:
                     await self._merge(batch, changes)
-                    fetched_oldest = Cursor.of(batch[0])
-                    top = Cursor.of(batch[-1])
+                    fetched_oldest = MessagePosition.of(batch[0])
+                    top = MessagePosition.of(batch[-1])
                     fetched_newest = max(top, fetched_newest) if fetched_newest else top
                     if state.newest is not None and fetched_oldest <= state.newest:
                         overlap = True
@@ -192,7 +194,9 @@ class CachedThread:
             self.requests += changes.requests
         return changes
 
-    async def older(self, before: Cursor | None = None, limit: int | None = None) -> ThreadPage:
+    async def older(
+        self, before: MessagePosition | None = None, limit: int | None = None
+    ) -> ThreadPage:
         """Up to ``limit`` messages older than ``before`` (the newest if None), oldest first.
 
         Served from the cache while inside the known gap-free range; beyond it the server is
@@ -251,11 +255,11 @@ class CachedThread:
                 if batch:
                     await self._merge(batch, changes)
                 # A pager that cannot resume walks from the top: skip what is cached.
-                if not batch or Cursor.of(batch[0]) < state.oldest:
+                if not batch or MessagePosition.of(batch[0]) < state.oldest:
                     break
             oldest = state.oldest
-            if batch and Cursor.of(batch[0]) < oldest:
-                oldest = Cursor.of(batch[0])
+            if batch and MessagePosition.of(batch[0]) < oldest:
+                oldest = MessagePosition.of(batch[0])
             complete = _complete(pager) if pager.exhausted else False
             await self.store.set_thread_state(
                 ThreadState(self.key, oldest, state.newest, complete, state.synced_us)
@@ -263,7 +267,7 @@ class CachedThread:
             self._pager, self._pager_at = pager, oldest
             return bool(batch) or complete
 
-    async def _resume(self, oldest: Cursor) -> MessagePager:
+    async def _resume(self, oldest: MessagePosition) -> MessagePager:
         assert self._factory is not None
         if not self._resumable:
             return self._factory(self.conversation, None, frozenset())
@@ -271,8 +275,8 @@ class CachedThread:
         second = start.replace(microsecond=0)
         rows = await self.store.thread_window(
             self.key,
-            before=Cursor(to_us(second + timedelta(seconds=1)), ""),
-            not_before=Cursor(to_us(second), ""),
+            before=MessagePosition(to_us(second + timedelta(seconds=1)), ""),
+            not_before=MessagePosition(to_us(second), ""),
             limit=10_000,
         )
         return self._factory(self.conversation, start, frozenset(m.id for m in rows))
@@ -397,7 +401,11 @@ class CacheMessagePager:
     """
 
     def __init__(
-        self, thread: CachedThread, *, start: Cursor | None = None, top: Cursor | None = None
+        self,
+        thread: CachedThread,
+        *,
+        start: MessagePosition | None = None,
+        top: MessagePosition | None = None,
     ) -> None:
         self.thread = thread
         self._before = start
@@ -416,7 +424,7 @@ class CacheMessagePager:
         page = await self.thread.older(self._before)
         if page.messages:
             self._before = page.cursor
-            newest = Cursor.of(page.messages[-1])
+            newest = MessagePosition.of(page.messages[-1])
             self._top = newest if self._top is None else max(self._top, newest)
         if page.complete or not page.messages:
             self._exhausted = True
@@ -428,7 +436,7 @@ class CacheMessagePager:
             return await self.older()
         rows = await self.thread.store.thread_after(self.thread.key, after=self._top, limit=10_000)
         if rows:
-            self._top = Cursor.of(rows[-1])
+            self._top = MessagePosition.of(rows[-1])
         return rows
 
 
@@ -465,3 +473,16 @@ class CacheConversationPager:
         if page:
             self._last = page[-1]
         return page
+
+
+class ThreadPager(CacheMessagePager):
+    """:class:`CacheMessagePager` that also says whether, offline, it stopped only at the
+    end of what the cache holds rather than at the start of the conversation: ``partial``."""
+
+    partial = False
+
+    async def older(self) -> list[Message]:
+        messages = await super().older()
+        if self.exhausted and self.thread.offline:
+            self.partial = not (await self.thread.state()).complete
+        return messages

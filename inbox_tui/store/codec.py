@@ -19,14 +19,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _US = timedelta(microseconds=1)
 
 
-class Cursor(NamedTuple):
+class MessagePosition(NamedTuple):
     """A position in a thread: the sort key (time, id) of one message."""
 
     at_us: int
     id: str
 
     @classmethod
-    def of(cls, message: Message) -> Cursor:
+    def of(cls, message: Message) -> MessagePosition:
         return cls(to_us(message.created_at), message.id)
 
 

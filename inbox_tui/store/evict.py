@@ -12,6 +12,8 @@ import sqlite3
 
 from inbox_tui.store.db import transaction
 
+DEFAULT_CACHE_MAX_MB = 500  # the profile's ``cache_max_mb`` when it sets none
+
 
 def used_bytes(conn: sqlite3.Connection) -> int:
     """Bytes of the database that hold data (free pages excluded)."""

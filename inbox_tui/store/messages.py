@@ -18,7 +18,7 @@ from inbox_tui.store.codec import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
     MESSAGE_READ_COLUMNS,
-    Cursor,
+    MessagePosition,
     clean,
     conversation_from_row,
     conversation_row,
@@ -51,8 +51,8 @@ class ThreadState:
     """
 
     conversation_key: str
-    oldest: Cursor | None = None
-    newest: Cursor | None = None
+    oldest: MessagePosition | None = None
+    newest: MessagePosition | None = None
     complete: bool = False
     synced_us: int | None = None
 
@@ -308,9 +308,9 @@ def thread_window(
     conn: sqlite3.Connection,
     conversation_key: str,
     *,
-    before: Cursor | None = None,
+    before: MessagePosition | None = None,
     limit: int = 50,
-    not_before: Cursor | None = None,
+    not_before: MessagePosition | None = None,
 ) -> list[Message]:
     """Up to ``limit`` messages older than ``before`` (newest if None), oldest first.
     ``not_before`` bounds the walk from below (inclusive)."""
@@ -332,7 +332,7 @@ def thread_window(
 
 
 def thread_after(
-    conn: sqlite3.Connection, conversation_key: str, *, after: Cursor, limit: int = 50
+    conn: sqlite3.Connection, conversation_key: str, *, after: MessagePosition, limit: int = 50
 ) -> list[Message]:
     """Up to ``limit`` messages newer than ``after``, oldest first."""
     rows = conn.execute(
@@ -362,7 +362,7 @@ def get_message(
 def thread_around(
     conn: sqlite3.Connection,
     conversation_key: str,
-    cursor: Cursor,
+    cursor: MessagePosition,
     *,
     before: int = 25,
     after: int = 25,
@@ -389,8 +389,8 @@ def get_thread_state(conn: sqlite3.Connection, conversation_key: str) -> ThreadS
     o_us, o_id, n_us, n_id, complete, synced = row
     return ThreadState(
         conversation_key,
-        oldest=Cursor(o_us, o_id) if o_us is not None else None,
-        newest=Cursor(n_us, n_id) if n_us is not None else None,
+        oldest=MessagePosition(o_us, o_id) if o_us is not None else None,
+        newest=MessagePosition(n_us, n_id) if n_us is not None else None,
         complete=bool(complete),
         synced_us=synced,
     )

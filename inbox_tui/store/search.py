@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from inbox_tui.models import Direction
-from inbox_tui.store.codec import Cursor, from_us
+from inbox_tui.store.codec import MessagePosition, from_us
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class SearchHit:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     name_highlights: tuple[tuple[int, int], ...]
-    cursor: Cursor  # where to open the thread (``Store.thread_around``)
+    cursor: MessagePosition  # where to open the thread (``Store.thread_around``)
 
 
 def _quote(token: str) -> str:
@@ -246,7 +246,7 @@ def search(
                     snippet=snippet,
                     highlights=spans,
                     name_highlights=highlight(name or "", parsed.terms),
-                    cursor=Cursor(created_us, mid),
+                    cursor=MessagePosition(created_us, mid),
                 )
             )
         return hits

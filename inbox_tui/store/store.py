@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from inbox_tui import paths
 from inbox_tui.models import Conversation, Message
 from inbox_tui.store import evict, messages, search
-from inbox_tui.store.codec import Cursor
+from inbox_tui.store.codec import MessagePosition
 from inbox_tui.store.db import CacheError, CacheTooNew, connect
 from inbox_tui.store.messages import ConversationCursor, ThreadState, UpsertResult
 from inbox_tui.store.search import Order, SearchHit
@@ -179,9 +179,9 @@ class Store:
         self,
         conversation_key: str,
         *,
-        before: Cursor | None = None,
+        before: MessagePosition | None = None,
         limit: int = 50,
-        not_before: Cursor | None = None,
+        not_before: MessagePosition | None = None,
     ) -> list[Message]:
         return await self.read(
             messages.thread_window,
@@ -192,12 +192,12 @@ class Store:
         )
 
     async def thread_after(
-        self, conversation_key: str, *, after: Cursor, limit: int = 50
+        self, conversation_key: str, *, after: MessagePosition, limit: int = 50
     ) -> list[Message]:
         return await self.read(messages.thread_after, conversation_key, after=after, limit=limit)
 
     async def thread_around(
-        self, conversation_key: str, cursor: Cursor, *, before: int = 25, after: int = 25
+        self, conversation_key: str, cursor: MessagePosition, *, before: int = 25, after: int = 25
     ) -> list[Message]:
         return await self.read(
             messages.thread_around, conversation_key, cursor, before=before, after=after

@@ -25,26 +25,26 @@ from textual.widgets import Footer, Input
 
 from inbox_tui.core.backend import Backend
 from inbox_tui.core.poller import Poller, PollResult, PollState
-from inbox_tui.core.sync import CacheConversationPager, CachedConversations, CachedThread
+from inbox_tui.core.sync import (
+    CacheConversationPager,
+    CachedConversations,
+    CachedThread,
+    ThreadPager,
+)
 from inbox_tui.models import Conversation, Filters, Inbox
 from inbox_tui.paths import styles_dir
-from inbox_tui.store import Cursor, SearchHit, Store
+from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
-from inbox_tui.ui.banner import ErrorBanner, error_text
-from inbox_tui.ui.cache_support import (
-    DEFAULT_CACHE_MAX_MB,
-    ThreadPager,
-    cache_age_text,
-)
-from inbox_tui.ui.commands import InboxCommands
-from inbox_tui.ui.conversation_list import ConversationList, contact_label
-from inbox_tui.ui.filter_pane import FilterPane
-from inbox_tui.ui.help_screen import HelpScreen
-from inbox_tui.ui.inbox_picker import ALL_INBOXES, InboxPicker
 from inbox_tui.ui.keymap import identify, resolve
-from inbox_tui.ui.status_bar import AppHeader, Connection, StatusLine
-from inbox_tui.ui.thread_view import ThreadView
-from inbox_tui.ui.timefmt import Clock, utc_now
+from inbox_tui.ui.palette import InboxCommands
+from inbox_tui.ui.screens.help import HelpScreen
+from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.timefmt import Clock, cache_age_text, utc_now
+from inbox_tui.ui.widgets.banner import ErrorBanner, error_text
+from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
+from inbox_tui.ui.widgets.filter_pane import FilterPane
+from inbox_tui.ui.widgets.status_bar import AppHeader, Connection, StatusLine
+from inbox_tui.ui.widgets.thread_view import ThreadView
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +395,7 @@ class InboxApp(App[None]):
             self.show_error(error, lambda: self.open_conversation(conversation, hit), "thread")
             return
         self.cached_thread = thread
-        top = Cursor.of(page.messages[-1]) if page.messages else None
+        top = MessagePosition.of(page.messages[-1]) if page.messages else None
         highlight = None if self.filters.is_empty() else self.filters
         pager = ThreadPager(thread, start=page.cursor, top=top)
         self.thread.show(conversation, pager, highlight=highlight, initial=page.messages)
@@ -434,7 +434,7 @@ class InboxApp(App[None]):
         if shown:
             with contextlib.suppress(Exception):
                 newer = await thread.store.thread_after(
-                    thread.key, after=Cursor.of(shown[-1]), limit=1000
+                    thread.key, after=MessagePosition.of(shown[-1]), limit=1000
                 )
             if self.cached_thread is not thread:
                 return
@@ -627,7 +627,7 @@ class InboxApp(App[None]):
 
     @on(ThreadView.DetailRequested)
     def _on_detail(self, event: ThreadView.DetailRequested) -> None:
-        from inbox_tui.ui.detail_screen import DetailScreen  # on first use: startup cost
+        from inbox_tui.ui.screens.detail import DetailScreen  # on first use: startup cost
 
         self.push_screen(DetailScreen(event.message, tz=self.tz))
 
@@ -689,7 +689,7 @@ class InboxApp(App[None]):
         """``/``: full-text search over the cache (a screen with live results); without a
         cache, the text filter (local or server, as the backend applies ``text``)."""
         if self.store is not None:
-            from inbox_tui.ui.search_screen import FilterByText, SearchScreen  # on first use
+            from inbox_tui.ui.screens.search import FilterByText, SearchScreen  # on first use
 
             def chosen(result: SearchHit | FilterByText | None) -> None:
                 if isinstance(result, FilterByText):
@@ -803,8 +803,8 @@ class InboxApp(App[None]):
         overrides = getattr(self.settings, "keys", None) or {}
         if not overrides:
             return
-        from inbox_tui.ui.detail_screen import DetailScreen
-        from inbox_tui.ui.search_screen import SearchScreen
+        from inbox_tui.ui.screens.detail import DetailScreen
+        from inbox_tui.ui.screens.search import SearchScreen
 
         bindings = [
             *self.BINDINGS,
@@ -838,7 +838,7 @@ class InboxApp(App[None]):
             ("Filter pane", FilterPane.BINDINGS),
         ]
         if self.store is not None:
-            from inbox_tui.ui.search_screen import SearchScreen
+            from inbox_tui.ui.screens.search import SearchScreen
 
             sections.append(("Search (/)", SearchScreen.BINDINGS))
         self.push_screen(HelpScreen(sections))
@@ -870,7 +870,7 @@ class InboxApp(App[None]):
 
     @work(group="export", exclusive=True, exit_on_error=False)
     async def _export(self, conversation: Conversation) -> None:
-        from inbox_tui.export import export_conversation
+        from inbox_tui.core.export import export_conversation
         from inbox_tui.ui.export_action import default_path
 
         path = default_path(conversation, self.clock())

@@ -1,4 +1,4 @@
-"""``e``: where the open conversation is exported (the writing is ``inbox_tui.export``)."""
+"""``e``: where the open conversation is exported (the writing is ``inbox_tui.core.export``)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Relative times for the conversation list: now, 5m, 3h, Tue, Mar 4, 2023."""
+"""Times as the UI shows them: relative list times (now, 5m, 3h, Tue, Mar 4, 2023) and the
+header's cache age."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -26,3 +27,32 @@ def relative_time(when: datetime, now: datetime) -> str:
     if when.year == now.year:
         return f"{when.strftime('%b')} {when.day}"
     return str(when.year)
+
+
+def cache_age_text(
+    synced_at: datetime | None, now: datetime, *, offline: bool, tz: tzinfo | None = None
+) -> str:
+    """``cached 3m ago`` (online, before the server answered) or ``cache from 22:41``
+    (offline). Never synced: ``cache empty`` / ``no sync yet``."""
+    if synced_at is None:
+        return "cache: never synced" if offline else "cached"
+    if offline:
+        local = synced_at.astimezone(tz)
+        today = now.astimezone(tz).date()
+        if local.date() == today:
+            return f"cache from {local:%H:%M}"
+        if local.year == today.year:
+            return f"cache from {local:%b} {local.day} {local:%H:%M}"
+        return f"cache from {local:%Y-%m-%d %H:%M}"
+    return f"cached {_ago(now - synced_at)}"
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86_400}d ago"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from inbox_tui import paths, secrets
-from inbox_tui.cli_target import COMMAND_LINE, Target, _explicit, load, resolve_target, warn
+from inbox_tui.cli.target import COMMAND_LINE, Target, _explicit, load, resolve_target, warn
 from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
 from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN, planned_source
 from inbox_tui.text import one_line
@@ -78,7 +78,7 @@ DEMO_POLL_SECONDS = 5.0  # the demo server's live mode writes every few seconds
 def build_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> Any:
     """The configured :class:`InboxApp` (not yet running), with the profile's cache.
     ``--offline`` reads the cache only: no credentials, no backend, no request."""
-    from inbox_tui.ui.cache_support import record_last_profile
+    from inbox_tui.store.last_profile import record_last_profile
 
     if args.offline:
         return _build_offline_app(args)
@@ -118,7 +118,7 @@ def _store_opener(profile_name: str) -> Callable[[], Awaitable[Any]]:
 def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
     """Which cache ``--offline`` opens: ``--demo`` → "demo"; ``--profile`` or the config's
     default profile; else the profile used last (recorded in the cache directory)."""
-    from inbox_tui.ui.cache_support import read_last_profile
+    from inbox_tui.store.last_profile import read_last_profile
 
     if getattr(args, "demo", False):
         return "demo", None
@@ -140,8 +140,8 @@ def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
 
 
 def _build_offline_app(args: argparse.Namespace) -> Any:
+    from inbox_tui.core.offline import CacheOnlyBackend
     from inbox_tui.ui.app import InboxApp
-    from inbox_tui.ui.cache_support import CacheOnlyBackend
 
     name, profile = offline_profile(args)
     log.info("opening the cache of %s offline", name)
@@ -159,7 +159,7 @@ def _build_offline_app(args: argparse.Namespace) -> Any:
 
 
 def export(args: argparse.Namespace) -> int:
-    from inbox_tui import export as exporter
+    from inbox_tui.core import export as exporter
 
     fmt = args.format or _format_from_suffix(args.output) or "jsonl"
     filters = exporter.build_filters(
@@ -228,7 +228,7 @@ def _progress_printer(contact: str) -> Callable[[int], None]:
 
 
 def demo_server(args: argparse.Namespace) -> int:
-    from inbox_tui.connect import is_loopback
+    from inbox_tui.cli.connect import is_loopback
 
     if not is_loopback(args.host):
         warn(f"demo server listening on {args.host}: reachable from other machines")
@@ -372,16 +372,16 @@ def _check_target(target: Target) -> int:
 
 
 def cache(args: argparse.Namespace) -> int:
-    from inbox_tui.store import commands
+    from inbox_tui.store import maintenance
 
     name = _profile_name(args)
     if args.action == "path":
-        print(commands.cache_path(name))
+        print(maintenance.cache_path(name))
     elif args.action == "stats":
-        for key, value in commands.cache_stats(name).items():
+        for key, value in maintenance.cache_stats(name).items():
             print(f"{key}: {value}")
     else:
-        commands.cache_clear(name)
+        maintenance.cache_clear(name)
         print(f"cleared the cache of profile {name}")
     return 0
 

@@ -1,7 +1,7 @@
 """The thread of one conversation: a virtualised (Line API) view with lazy scroll-back.
 
 Only visible lines are rendered (``render_line``); each message's lines are cached as
-``Strip``s in an LRU cache. :class:`~inbox_tui.ui.thread_layout.ThreadIndex` maps a line
+``Strip``s in an LRU cache. :class:`~inbox_tui.ui.widgets.thread_layout.ThreadIndex` maps a line
 to its message in O(log n), and prepending an older page costs O(page), so a thread of
 100,000 messages scrolls like one of 100.
 
@@ -40,7 +40,7 @@ from inbox_tui.models import Conversation, Filters
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.text import sanitize
 from inbox_tui.ui.keymap import identify
-from inbox_tui.ui.thread_layout import (
+from inbox_tui.ui.widgets.thread_layout import (
     LayoutContext,
     ThreadIndex,
     ThreadStyles,

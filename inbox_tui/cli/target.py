@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from inbox_tui import secrets
+from inbox_tui.cli.connect import build_backend, check_transport, demo_profile
 from inbox_tui.config import Config, ConfigError, Profile, load_config
-from inbox_tui.connect import build_backend, check_transport, demo_profile
 from inbox_tui.credentials import CredentialError, Credentials, resolve
 
 if TYPE_CHECKING:

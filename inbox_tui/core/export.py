@@ -22,10 +22,10 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from inbox_tui.api.errors import BadResponse, NotFound
 from inbox_tui.api.parse import rfc3339
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
+from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.models import Conversation, Direction, Filters, Message, conversation_key
 from inbox_tui.phone import pretty, to_e164
 from inbox_tui.text import sanitize

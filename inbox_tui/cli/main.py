@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from inbox_tui import __version__, secrets
 
-log = logging.getLogger("inbox_tui.cli")
+log = logging.getLogger("inbox_tui.cli.main")
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
@@ -196,7 +196,7 @@ def _main(argv: Sequence[str] | None) -> int:
     log_path = setup_logging(debug=debug)
     log.info("inbox-tui %s: command %s", __version__, args.command or "open")
     try:
-        from inbox_tui import cli_commands
+        from inbox_tui.cli import commands as cli_commands
 
         return cli_commands.dispatch(args)
     except KeyboardInterrupt:
@@ -209,8 +209,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def exit_status(exc: BaseException) -> int:
-    from inbox_tui.api.errors import ApiError, AuthError
     from inbox_tui.config import ConfigError  # imported lazily: pydantic costs start-up time
+    from inbox_tui.errors import ApiError, AuthError
 
     if isinstance(exc, ConfigError):
         return EXIT_USAGE
@@ -227,8 +227,8 @@ def exit_status(exc: BaseException) -> int:
 
 
 def _report(exc: BaseException, *, debug: bool, log_path: str | None) -> int:
-    from inbox_tui.api.errors import ApiError
     from inbox_tui.config import ConfigError, printable
+    from inbox_tui.errors import ApiError
 
     status = exit_status(exc)
     if isinstance(exc, ApiError):
