@@ -8,9 +8,10 @@ every call is recorded in ``calls`` so tests can assert what was asked.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from inbox_tui.core.backend import Capabilities
 from inbox_tui.models import (
     Conversation,
     Direction,
@@ -112,6 +113,12 @@ class FakeMessagePager:
         return self._end <= 0
 
     @property
+    def complete(self) -> bool:
+        return self.exhausted
+
+    partial = False
+
+    @property
     def requests(self) -> int:
         return self._requests
 
@@ -139,6 +146,7 @@ class FakeBackend:
     """
 
     kind = "workspace"
+    capabilities = Capabilities(count=True)
 
     def __init__(
         self,
@@ -239,6 +247,9 @@ class FakeBackend:
             for m in self._threads[c.key]
             if server.matches(m)
         )
+
+    def watch_retries(self, listener: Callable[[str], None]) -> None:
+        return None
 
     async def aclose(self) -> None:
         self.closed = True

@@ -45,7 +45,7 @@ def test_demo_then_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
         await settle(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
         await settle(pilot, lambda: app.header.cache_note == "", timeout=60)
         seen["keys"] = [c.key for c in rows.conversations[:10]]
-        seen["poll"] = app.settings.poll_seconds
+        seen["poll"] = app.session.settings.poll_seconds
         await pilot.press("j", "j", "enter")
         await settle(pilot, lambda: len(app.thread.messages) >= 3 and not app.thread.fetching)
         message = next(m for m in reversed(app.thread.messages) if re.search("[A-Za-z]{5}", m.body))

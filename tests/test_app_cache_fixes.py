@@ -91,7 +91,7 @@ async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: P
         opened = next(c for c in await store.conversation_page(limit=100) if c.key == oldest)
         app.open_conversation(opened)
         await settle(pilot, lambda: len(app.thread.messages) > 0)
-        worker = app._enforce_limit()
+        worker = app.background.enforce_limit()
         await worker.wait()
         assert await store.count_messages() < total
         assert await store.count_messages(oldest) == 150

@@ -31,6 +31,7 @@ async def test_list_error_shows_request_id_and_retry_recovers() -> None:
         await wait_for(pilot, lambda: app.banner.showing)
         assert app.banner.message == "Server error (HTTP 500): upstream broke [request id req-42]"
         assert app.header.state is Connection.ERROR
+        await pilot.pause()  # the banner paints on the next refresh
         assert "request id req-42" in screen_text(app)
         assert "Traceback" not in screen_text(app)
         await pilot.press("r")
@@ -56,7 +57,8 @@ async def test_unexpected_exception_is_contained_and_secret_free() -> None:
 
 async def test_thread_error_banner_and_retry() -> None:
     backend = FakeBackend(20)
-    backend.errors["older"] = [NetworkError("read timeout", request_id="req-7")]
+    # Opening revalidates the cached top of the thread and loads the page above it: both fail.
+    backend.errors["older"] = [NetworkError("read timeout", request_id="req-7")] * 2
     app = make_app(backend)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, listed(app))
@@ -107,8 +109,9 @@ async def test_server_faults_over_http(faulty_server, fault, title, http) -> Non
         assert app.banner.message.startswith(title), app.banner.message
         if fault == "500":
             assert "[request id req_" in app.banner.message
-        # The list fails first; the count and inbox requests follow it and fail too.
-        await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"})
+        # The list fails first; the count and inbox requests follow it and fail too (the
+        # list may recover by itself: with nothing cached it asks the server once more).
+        await wait_for(pilot, lambda: "inboxes" in app.banner.sources)
         await pilot.press("r")
         await wait_for(pilot, listed(app))
         await wait_for(pilot, lambda: not app.banner.showing)

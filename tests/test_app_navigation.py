@@ -121,7 +121,7 @@ async def test_inbox_picker_scopes_the_list() -> None:
     backend = FakeBackend(20, inboxes=inboxes)
     app = make_app(backend)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: len(app.inboxes) == 2 and loaded(app)())
+        await wait_for(pilot, lambda: len(app.session.inboxes) == 2 and loaded(app)())
         assert {c.inbox_id for c in app.conversation_list.conversations} == {"1", "2"}
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, InboxPicker))
@@ -139,7 +139,7 @@ async def test_search_applies_text_filter() -> None:
     app = make_app(backend)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, loaded(app))
-        await pilot.press("slash", *"thanks", "enter")
+        await pilot.press("slash", *"thanks", "ctrl+t")  # ctrl+t: filter the list by it
         await wait_for(pilot, lambda: app.filters.text == "thanks")
         await wait_for(pilot, lambda: not app.conversation_list.is_loading)
         rows = app.conversation_list.conversations
@@ -147,7 +147,7 @@ async def test_search_applies_text_filter() -> None:
         assert "(local)" in str(app.status.render())
         assert app.focused is app.conversation_list
         await pilot.press("slash", "x", "escape")  # escape cancels without applying
-        await wait_for(pilot, lambda: not app.search_input.has_class("-visible"))
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0])
         assert app.filters.text == "thanks"
         assert app.focused is app.conversation_list
 
@@ -168,8 +168,8 @@ async def test_export_writes_the_open_conversation(tmp_path, monkeypatch) -> Non
 
 async def test_header_shows_insecure_and_offline_states() -> None:
     app = make_app(FakeBackend(3), insecure=True, offline=True)
-    async with app.run_test(size=(140, 30)) as pilot:
-        await wait_for(pilot, loaded(app))
+    async with app.run_test(size=(140, 30)) as pilot:  # offline over an empty cache
+        await wait_for(pilot, lambda: not app.conversation_list.is_loading)
         header = str(app.header.render())
         assert "INSECURE" in header
         assert "offline" in header

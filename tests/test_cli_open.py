@@ -23,15 +23,15 @@ def headless(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Any]) -> None:
     def run(self: Any, **kwargs: Any) -> Any:
         async def pilot_job(pilot: Any) -> None:
             deadline = time.monotonic() + 60  # generous: a loaded CI machine is slow
-            while not getattr(self, "inboxes", None) and time.monotonic() < deadline:
+            while not self.session.inboxes and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             seen.update(
-                inboxes=[i.name for i in getattr(self, "inboxes", [])],
-                settings=self.settings,
+                inboxes=[i.name for i in self.session.inboxes],
+                settings=self.session.settings,
                 offline=self.offline,
                 profile=self.profile_name,
                 inbox=self.inbox_id,
-                backend=type(self.backend).__name__,
+                backend=type(self.session.backend).__name__,
             )
             self.exit()
 

@@ -117,8 +117,8 @@ class Walker:
             if app.banner.showing and "list" in app.banner.sources:
                 await self._on_banner()
                 continue
-            if lst.exhausted and not lst.is_loading:
-                return
+            if lst.exhausted and not lst.is_loading and lst.conversations:
+                return  # (no rows yet: the first page comes after the cache is checked)
             if not lst.is_loading:
                 await self.pilot.press("G")
                 lst.load_more()  # at the bottom already: ask like the scroll would

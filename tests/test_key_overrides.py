@@ -3,10 +3,9 @@ and unknown names are reported, not fatal."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from fakes import FakeBackend, make_app, wait_for
 
+from inbox_tui.config import Profile
 from inbox_tui.ui.keymap import action_name, identify, resolve
 from inbox_tui.ui.screens.help import HelpScreen
 
@@ -27,7 +26,7 @@ def test_ids_name_scope_and_action_with_direction() -> None:
 
 
 async def test_profile_keys_rebind_and_show_in_help() -> None:
-    settings = SimpleNamespace(keys={"list.cursor_down": "n", "help": "f1", "bogus": "z"})
+    settings = Profile(keys={"list.cursor_down": "n", "help": "f1", "bogus": "z"})
     app = make_app(FakeBackend(20), settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: len(app.conversation_list._rows) > 5)

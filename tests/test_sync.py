@@ -4,7 +4,7 @@ TimelinePager (so resuming from the cache's cursor is exercised for real)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from test_store_support import T0, contact_of, ids, msg, walk_back
 
 from inbox_tui.api.pager import Cursor as PagerCursor
 from inbox_tui.api.pager import Page, TimelinePager
+from inbox_tui.core.backend import Capabilities
 from inbox_tui.core.poller import Poller, PollResult, PollState
 from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.errors import AuthError, NetworkError, RateLimited, ServerError
@@ -25,6 +26,10 @@ class MemoryBackend:
 
     kind = "workspace"
     label = "memory"
+    capabilities = Capabilities(resume=True, count=True)
+
+    def watch_retries(self, listener: Callable[[str], None]) -> None:
+        return None
 
     def __init__(self, messages: Iterable[Message], page_size: int = 10) -> None:
         self.data: dict[str, Message] = {m.id: m for m in messages}
@@ -121,6 +126,8 @@ class _ConvPager:
 
 class OldBackend(MemoryBackend):
     """A backend whose ``thread`` cannot resume from a cursor (walks from the top)."""
+
+    capabilities = Capabilities(count=True)
 
     def thread(self, conversation: Conversation, filters: Filters | None = None) -> TimelinePager:  # type: ignore[override]
         return super().thread(conversation, filters)

@@ -83,6 +83,12 @@ class FakePager:
         return self._requests
 
     @property
+    def complete(self) -> bool:
+        return self.exhausted
+
+    partial = False
+
+    @property
     def cursor(self) -> datetime | None:
         """The before-timestamp the next call would send (None: newest page)."""
         return None if self._end == len(self.messages) else self.messages[self._end].created_at

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import httpx
 
-from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, make_client
+from inbox_tui.api.http import ApiClient, HttpSettings, HttpStats, RetryEvent, make_client
+from inbox_tui.capabilities import Capabilities, RetryListener
 
 
 class HttpBackend:
     """The client plumbing shared by the vendor backends; subclasses set ``label``."""
 
     label: str
+    # Both vendor APIs can resume a thread walk from a cached position and count messages.
+    capabilities = Capabilities(resume=True, count=True)
 
     def __init__(
         self,
@@ -30,6 +33,12 @@ class HttpBackend:
     @property
     def stats(self) -> HttpStats:
         return self.client.stats
+
+    def watch_retries(self, listener: RetryListener) -> None:
+        def on_retry(event: RetryEvent) -> None:
+            listener(event.reason)
+
+        self.client.retry_listeners.append(on_retry)
 
     async def aclose(self) -> None:
         await self.client.aclose()

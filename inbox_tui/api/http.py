@@ -203,6 +203,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.settings = settings
         self.stats = HttpStats()
+        self.retry_listeners: list[Callable[[RetryEvent], None]] = []
         timeout = httpx.Timeout(
             settings.read_timeout,
             connect=settings.connect_timeout,
@@ -295,12 +296,18 @@ class ApiClient:
                     request_id=retry.error.request_id,
                 )
                 log.info("%s %s: %s, retry %d in %.2fs", method, path, retry.reason, attempt, delay)
-                if self.settings.on_retry is not None:
-                    try:
-                        self.settings.on_retry(event)
-                    except Exception:  # a status-bar callback must not break a request
-                        log.exception("on_retry callback failed")
+                self._announce_retry(event)
                 await self._sleep(delay)
+
+    def _announce_retry(self, event: RetryEvent) -> None:
+        hooks = [self.settings.on_retry, *self.retry_listeners]
+        for hook in hooks:
+            if hook is None:
+                continue
+            try:
+                hook(event)
+            except Exception:  # a status-bar callback must not break a request
+                log.exception("on_retry callback failed")
 
     async def _attempt(
         self,

@@ -93,6 +93,8 @@ class TimelinePager:
     messages created in ``(after, before)`` are returned).
     """
 
+    partial = False  # a server walk never stops early because a copy ends
+
     def __init__(
         self,
         fetch: Fetch,
@@ -288,6 +290,8 @@ class MergedPager:
     A message is released only when no stream can still produce one that sorts above it,
     i.e. when it is not older than every unfinished stream's :attr:`~TimelinePager.frontier`.
     """
+
+    partial = False  # a server walk never stops early because a copy ends
 
     def __init__(self, pagers: list[TimelinePager]) -> None:
         if not pagers:

@@ -6,9 +6,21 @@ class satisfying :class:`Backend`. Nothing outside ``api/`` knows which one it h
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from inbox_tui.capabilities import READ_ONLY, Capabilities, RetryListener
 from inbox_tui.models import Conversation, Filters, Inbox, Message
+
+__all__ = [
+    "READ_ONLY",
+    "Backend",
+    "Capabilities",
+    "ConversationPager",
+    "MessagePager",
+    "RetryListener",
+]
 
 
 @runtime_checkable
@@ -18,6 +30,16 @@ class MessagePager(Protocol):
     @property
     def exhausted(self) -> bool:
         """True only when the pager is certain nothing older exists."""
+
+    @property
+    def complete(self) -> bool:
+        """Exhausted with nothing skipped: every message of the timeline was returned
+        (a pager that skipped a gap it could not fill is exhausted but not complete)."""
+
+    @property
+    def partial(self) -> bool:
+        """Exhausted only because a local copy ends there (an offline cache), not at the
+        start of the conversation."""
 
     @property
     def requests(self) -> int:
@@ -47,6 +69,7 @@ class ConversationPager(Protocol):
 class Backend(Protocol):
     kind: str  # "heymarket" | "workspace"
     label: str  # human description for the header, e.g. "workspace ws_demo @ 127.0.0.1"
+    capabilities: Capabilities
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         """Which of ``filters.active_fields()`` the server applies; the caller applies the
@@ -58,8 +81,17 @@ class Backend(Protocol):
     def conversations(self, filters: Filters, inbox_id: str | None = None) -> ConversationPager:
         """Conversations having at least one message matching the server-side filters."""
 
-    def thread(self, conversation: Conversation, filters: Filters | None = None) -> MessagePager:
-        """The messages of one conversation, newest first, paged backwards."""
+    def thread(
+        self,
+        conversation: Conversation,
+        filters: Filters | None = None,
+        *,
+        start_before: datetime | None = None,
+        known_ids: Iterable[str] = (),
+    ) -> MessagePager:
+        """The messages of one conversation, newest first, paged backwards. With
+        ``capabilities.resume``, ``start_before`` continues from a cached position
+        (``known_ids``: ids already held at that boundary); others ignore both."""
 
     async def latest(self, inbox_id: str | None = None) -> list[Message]:
         """The newest page of messages team/workspace-wide: the cheapest request for polling.
@@ -67,6 +99,9 @@ class Backend(Protocol):
 
     async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
         """Messages matching ``filters`` as the server counts them, or None if it can't."""
+
+    def watch_retries(self, listener: RetryListener) -> None:
+        """Call ``listener`` before each HTTP retry (no-op for backends without HTTP)."""
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from inbox_tui.core.backend import ConversationPager, MessagePager
+from collections.abc import Iterable
+from datetime import datetime
+
+from inbox_tui.core.backend import READ_ONLY, ConversationPager, MessagePager, RetryListener
 from inbox_tui.errors import NetworkError
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 
@@ -12,6 +15,7 @@ class CacheOnlyBackend:
     calls it when offline; this keeps an accidental call from reaching any server."""
 
     kind = "cache"
+    capabilities = READ_ONLY
 
     def __init__(self, label: str = "cache only") -> None:
         self.label = label
@@ -25,13 +29,23 @@ class CacheOnlyBackend:
     def conversations(self, filters: Filters, inbox_id: str | None = None) -> ConversationPager:
         raise _offline()
 
-    def thread(self, conversation: Conversation, filters: Filters | None = None) -> MessagePager:
+    def thread(
+        self,
+        conversation: Conversation,
+        filters: Filters | None = None,
+        *,
+        start_before: datetime | None = None,
+        known_ids: Iterable[str] = (),
+    ) -> MessagePager:
         raise _offline()
 
     async def latest(self, inbox_id: str | None = None) -> list[Message]:
         raise _offline()
 
     async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
+        return None
+
+    def watch_retries(self, listener: RetryListener) -> None:
         return None
 
     async def aclose(self) -> None:

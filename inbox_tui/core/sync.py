@@ -27,7 +27,6 @@ the cache is left as it was and the cached views stay valid.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -49,23 +48,15 @@ def _now_us() -> int:
     return int(time.time() * 1_000_000)
 
 
-def _supports_resume(backend: Backend) -> bool:
-    try:
-        params = inspect.signature(backend.thread).parameters
-    except (TypeError, ValueError):
-        return False
-    return "start_before" in params and "known_ids" in params
-
-
 def default_pager_factory(backend: Backend) -> tuple[PagerFactory, bool]:
     """A factory over ``backend.thread`` and whether it can resume from a cursor."""
-    resumable = _supports_resume(backend)
+    resumable = backend.capabilities.resume
 
     def factory(
         conversation: Conversation, start_before: datetime | None, known_ids: frozenset[str]
     ) -> MessagePager:
         if resumable and start_before is not None:
-            return backend.thread(  # type: ignore[call-arg]
+            return backend.thread(
                 conversation, None, start_before=start_before, known_ids=known_ids
             )
         return backend.thread(conversation)
@@ -180,7 +171,7 @@ class CachedThread:
                 else None
             )
             if pager.exhausted:
-                oldest, complete = fetched_oldest, _complete(pager)
+                oldest, complete = fetched_oldest, pager.complete
                 if fetched_oldest is None:  # the thread is empty on the server
                     oldest, newest = None, None
             elif overlap:
@@ -260,7 +251,7 @@ class CachedThread:
             oldest = state.oldest
             if batch and MessagePosition.of(batch[0]) < oldest:
                 oldest = MessagePosition.of(batch[0])
-            complete = _complete(pager) if pager.exhausted else False
+            complete = pager.complete if pager.exhausted else False
             await self.store.set_thread_state(
                 ThreadState(self.key, oldest, state.newest, complete, state.synced_us)
             )
@@ -280,11 +271,6 @@ class CachedThread:
             limit=10_000,
         )
         return self._factory(self.conversation, start, frozenset(m.id for m in rows))
-
-
-def _complete(pager: MessagePager) -> bool:
-    """Exhausted with nothing skipped (pagers that track gaps expose ``complete``)."""
-    return bool(getattr(pager, "complete", pager.exhausted))
 
 
 @dataclass
@@ -411,10 +397,15 @@ class CacheMessagePager:
         self._before = start
         self._top = top
         self._exhausted = False
+        self.partial = False  # offline: stopped where the cache ends, not at the start
 
     @property
     def exhausted(self) -> bool:
         return self._exhausted
+
+    @property
+    def complete(self) -> bool:
+        return self._exhausted and not self.partial
 
     @property
     def requests(self) -> int:
@@ -428,6 +419,8 @@ class CacheMessagePager:
             self._top = newest if self._top is None else max(self._top, newest)
         if page.complete or not page.messages:
             self._exhausted = True
+            if self.thread.offline:
+                self.partial = not (await self.thread.state()).complete
         return page.messages
 
     async def newer(self) -> list[Message]:
@@ -473,16 +466,3 @@ class CacheConversationPager:
         if page:
             self._last = page[-1]
         return page
-
-
-class ThreadPager(CacheMessagePager):
-    """:class:`CacheMessagePager` that also says whether, offline, it stopped only at the
-    end of what the cache holds rather than at the start of the conversation: ``partial``."""
-
-    partial = False
-
-    async def older(self) -> list[Message]:
-        messages = await super().older()
-        if self.exhausted and self.thread.offline:
-            self.partial = not (await self.thread.state()).complete
-        return messages

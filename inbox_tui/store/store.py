@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +52,7 @@ class Store:
         self._wconn: sqlite3.Connection | None = None
         self._rconn: sqlite3.Connection | None = None
         self.recovered_from: Path | None = None  # set when a damaged cache was moved aside
+        self._temporary_dir: Path | None = None  # removed on close (see open_temporary)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -87,6 +90,19 @@ class Store:
             store.recovered_from = moved
             return store
 
+    @classmethod
+    async def open_temporary(cls) -> Store:
+        """A private cache that lives until :meth:`close` (then it is deleted): what a run
+        uses when its own cache cannot be opened, so the app keeps one data path."""
+        directory = Path(tempfile.mkdtemp(prefix="inbox-tui-"))
+        store = await cls.open(directory / "cache.sqlite3")
+        store._temporary_dir = directory
+        return store
+
+    @property
+    def temporary(self) -> bool:
+        return self._temporary_dir is not None
+
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         for executor, attr in ((self._reader, "_rconn"), (self._writer, "_wconn")):
@@ -95,6 +111,9 @@ class Store:
                 setattr(self, attr, None)
                 await loop.run_in_executor(executor, _close, conn)
             executor.shutdown(wait=True)
+        if self._temporary_dir is not None:
+            shutil.rmtree(self._temporary_dir, ignore_errors=True)
+            self._temporary_dir = None
 
     async def __aenter__(self) -> Store:
         return self

@@ -3,14 +3,11 @@ header's cache age."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
-Clock = Callable[[], datetime]
+from inbox_tui.clock import Clock, utc_now
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["Clock", "cache_age_text", "relative_time", "utc_now"]
 
 
 def relative_time(when: datetime, now: datetime) -> str:

@@ -188,6 +188,18 @@ class ConversationList(ScrollView, can_focus=True):
         self._invalidate()
         self._fetch(self._load_gen)
 
+    def show_failed(self) -> None:
+        """Nothing to list because the first load failed (the banner has the retry)."""
+        self._load_gen += 1
+        self._pager = None
+        self._rows = []
+        self._keys = set()
+        self._failed = True
+        self._loading = False
+        self._update_virtual_size()
+        self._invalidate()
+        self._refresh_status_line()
+
     def load_more(self) -> None:
         """Fetch the next page now (also the retry after a failure)."""
         if self._pager is None or self._pager.exhausted or self._loading:

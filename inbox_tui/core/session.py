@@ -1,0 +1,331 @@
+"""One inbox session, without Textual: backend + store + the cached conversation list +
+the open thread + the poller, and which of them last failed.
+
+The app is a shell over this: it asks the session for what to show (pagers, pages,
+updates), runs those calls in its workers and routes failures by :class:`Source`. There is
+always a store: when the profile's cache cannot be opened the session runs on a temporary
+one and says so, so there is one data path (cache first, then the server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from inbox_tui.clock import Clock, utc_now
+from inbox_tui.config import Profile
+from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
+from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
+from inbox_tui.core.sync import (
+    CacheConversationPager,
+    CachedConversations,
+    CachedThread,
+    CacheMessagePager,
+    ThreadPage,
+)
+from inbox_tui.models import Conversation, Filters, Inbox, Message
+from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
+from inbox_tui.text import one_line
+
+log = logging.getLogger(__name__)
+
+StoreOpener = Callable[[], Awaitable[Store]]
+
+
+class Source(StrEnum):
+    """What failed; a later success of the same source clears its error."""
+
+    LIST = "list"
+    THREAD = "thread"
+    INBOXES = "inboxes"
+    CACHE = "cache"
+    POLL = "poll"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """What the conversation list pages over, and the filters it applies itself."""
+
+    pager: ConversationPager
+    local_fields: frozenset[str]
+    local: Filters
+
+
+@dataclass(frozen=True)
+class CachedListStart:
+    """The cached list before the server answered: ``has_rows`` False means the cache is
+    empty (a first run), so the list waits for the server instead of painting nothing."""
+
+    synced_at: datetime | None
+    has_rows: bool
+
+
+@dataclass(frozen=True)
+class OpenedThread:
+    thread: CachedThread
+    page: ThreadPage
+    pager: CacheMessagePager
+
+
+@dataclass
+class ThreadUpdate:
+    """What a revalidation of the open thread brought: messages to add, ones to re-render."""
+
+    added: list[Message] = field(default_factory=list)
+    updated: list[Message] = field(default_factory=list)
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class StoreOpening:
+    """How the cache opened: ``error`` when the profile's file could not be used (the
+    session then runs on a temporary cache), ``notice`` for a warning worth showing."""
+
+    error: Exception | None = None
+    notice: str | None = None
+
+
+class Session:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        store: Store | StoreOpener | None = None,
+        offline: bool = False,
+        inbox_id: str | None = None,
+        settings: Profile | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.backend = backend
+        self.offline = offline
+        self.inbox_id = inbox_id
+        self.settings = settings or Profile()
+        self.clock = clock
+        self._store: Store | None = store if isinstance(store, Store) else None
+        self._open_store = None if isinstance(store, Store) else store
+        self.filters = Filters()
+        self.inboxes: list[Inbox] = []
+        self.conversations: CachedConversations | None = None
+        self.thread: CachedThread | None = None
+        self.poller: Poller | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("Session.open() has not run")
+        return self._store
+
+    async def open(self) -> StoreOpening:
+        """Open the cache; when the profile's cannot be opened, a temporary one."""
+        if self._store is not None:
+            return StoreOpening(notice=self._recovery_notice(self._store.recovered_from))
+        opener, self._open_store = self._open_store, None
+        if opener is not None:
+            try:
+                self._store = await opener()
+            except Exception as error:
+                self._store = await Store.open_temporary()
+                return StoreOpening(error=error)
+            return StoreOpening(notice=self._recovery_notice(self._store.recovered_from))
+        self._store = await Store.open_temporary()
+        return StoreOpening()
+
+    @staticmethod
+    def _recovery_notice(moved: Path | None) -> str | None:
+        if moved is None:
+            return None
+        return f"The cache was damaged and has been reset; the old file is {moved}"
+
+    async def close(self) -> None:
+        if self.poller is not None:
+            with contextlib.suppress(Exception):
+                await self.poller.stop()
+        with contextlib.suppress(Exception):
+            await self.backend.aclose()
+        if self._store is not None:
+            with contextlib.suppress(Exception):
+                await self._store.close()
+
+    def watch_retries(self, listener: RetryListener) -> None:
+        if not self.offline:
+            self.backend.watch_retries(listener)
+
+    # ------------------------------------------------------------ conversation list
+
+    @property
+    def list_is_cached(self) -> bool:
+        """The list comes from the cache (then the server) unless server filters apply."""
+        return self.offline or self.filters.is_empty()
+
+    def direct_list(self) -> ListSource:
+        """The filtered list straight from the server (filtered lists are not cached)."""
+        local = self.filters.active_fields() - self.backend.server_filter_fields(self.filters)
+        pager = self.backend.conversations(self.filters, self.inbox_id)
+        return ListSource(pager, frozenset(local), self.filters.only(local))
+
+    def cached_list(self) -> ListSource:
+        """The cached list; made on first use and again after an inbox switch."""
+        convs = self.conversations
+        if convs is None or convs.inbox_id != self.inbox_id:
+            convs = self.conversations = CachedConversations(
+                self.store,
+                None if self.offline else self.backend,
+                inbox_id=self.inbox_id,
+                offline=self.offline,
+            )
+            if self.poller is not None:
+                self.poller.inbox_id = self.inbox_id
+        local = self.filters.active_fields()  # offline: every filter is applied locally
+        return ListSource(CacheConversationPager(convs), local, self.filters.only(local))
+
+    async def cached_list_start(self) -> CachedListStart:
+        convs = self._require_conversations()
+        synced = await convs.synced_at()
+        cached = await convs.cached(limit=1)
+        return CachedListStart(synced, bool(cached))
+
+    async def revalidate_list(self) -> bool:
+        """Ask the server what changed; True when the cached list did."""
+        changes = await self._require_conversations().revalidate()
+        return changes.changed
+
+    async def synced_at(self) -> datetime | None:
+        return await self._require_conversations().synced_at()
+
+    async def top_rows(self, shown: int) -> tuple[list[Conversation], ConversationPager] | None:
+        """The top of the cached list again (after a sync or a poll), as many rows as are
+        shown, and a pager that continues after them; None when the list is not cached."""
+        convs = self.conversations
+        if convs is None or not self.list_is_cached:
+            return None
+        rows = await convs.cached(limit=max(shown, convs.page_size))
+        return rows, CacheConversationPager(convs, after=rows[-1] if rows else None)
+
+    def _require_conversations(self) -> CachedConversations:
+        if self.conversations is None:
+            self.cached_list()
+        assert self.conversations is not None
+        return self.conversations
+
+    async def count(self) -> int | None:
+        """The server's count of matching messages; None offline or when it can't."""
+        if self.offline or not self.backend.capabilities.count:
+            return None
+        return await self.backend.count(self.filters, self.inbox_id)
+
+    async def load_inboxes(self) -> list[Inbox]:
+        self.inboxes = await self.backend.inboxes()
+        return self.inboxes
+
+    def inbox_label(self) -> str:
+        names = {inbox.id: inbox.name for inbox in self.inboxes}
+        if self.inbox_id:
+            return names.get(self.inbox_id, f"inbox {self.inbox_id}")
+        if len(self.inboxes) == 1:
+            return self.inboxes[0].name
+        return "All inboxes"
+
+    def switch_inbox(self, inbox_id: str | None) -> None:
+        self.inbox_id = inbox_id
+        self.thread = None
+
+    # ------------------------------------------------------------ the open thread
+
+    async def open_thread(
+        self, conversation: Conversation, hit: SearchHit | None = None
+    ) -> OpenedThread:
+        """Cached messages at once (around ``hit`` for a search result)."""
+        thread = CachedThread(
+            self.store,
+            None if self.offline else self.backend,
+            conversation,
+            offline=self.offline,
+        )
+        page = await (thread.around(hit.cursor) if hit is not None else thread.cached())
+        self.thread = thread
+        top = MessagePosition.of(page.messages[-1]) if page.messages else None
+        pager = CacheMessagePager(thread, start=page.cursor, top=top)
+        if self.poller is not None:
+            self.poller.active_key = conversation.key
+        if conversation.unread:
+            with contextlib.suppress(Exception):
+                await self.store.set_unread(conversation.key, False)
+        return OpenedThread(thread, page, pager)
+
+    async def revalidate_thread(
+        self, thread: CachedThread, shown: list[Message]
+    ) -> ThreadUpdate | None:
+        """New and changed messages of ``thread``; None when another thread was opened
+        meanwhile. ``shown``: what the view holds (everything the cache now has above it,
+        e.g. stored by a scroll-back that ran the revalidation first, comes back too)."""
+        try:
+            changes = await thread.revalidate()
+        except Exception:
+            if self.thread is not thread:  # nobody is looking at that thread any more
+                return None
+            raise
+        if self.thread is not thread:
+            return None
+        newer: list[Message] = []
+        if shown:
+            with contextlib.suppress(Exception):
+                newer = await thread.store.thread_after(
+                    thread.key, after=MessagePosition.of(shown[-1]), limit=1000
+                )
+            if self.thread is not thread:
+                return None
+        return ThreadUpdate([*changes.inserted, *newer], changes.updated, changes.changed)
+
+    async def conversation_of(self, hit: SearchHit) -> Conversation | None:
+        return await self.store.get_conversation(hit.conversation_key)
+
+    # ------------------------------------------------------------ cache upkeep
+
+    async def enforce_limit(self, open_key: str | None) -> int:
+        """Keep the cache under the profile's ``cache_max_mb`` (never the open thread)."""
+        limit_mb = self.settings.cache_max_mb or DEFAULT_CACHE_MAX_MB
+        evicted = await self.store.enforce_limit(
+            limit_mb * 1024 * 1024, frozenset({open_key} if open_key else ())
+        )
+        if evicted:
+            log.info("cache limit %d MB: evicted %d messages", limit_mb, evicted)
+        return evicted
+
+    # ------------------------------------------------------------ live updates
+
+    def start_poller(self, on_result: ResultCallback, on_error: ErrorCallback) -> None:
+        if self.offline:
+            return
+        self.poller = Poller(
+            self.store,
+            self.backend,
+            poll_seconds=float(self.settings.poll_seconds),
+            inbox_id=self.inbox_id,
+            on_result=on_result,
+            on_error=on_error,
+        )
+        self.poller.start()
+
+    # ------------------------------------------------------------ export
+
+    async def export(self, conversation: Conversation, path: Path) -> int:
+        from inbox_tui.core.export import export_conversation  # on first use
+
+        return await export_conversation(self.backend, conversation, path)
+
+
+def new_message_summary(result: PollResult) -> str:
+    """``New message from Ana: text (+2 more)`` for a poll that brought inbound messages."""
+    messages = [m for batch in result.new_inbound.values() for m in batch]
+    last = max(messages, key=lambda m: m.sort_key)
+    who = last.contact_name or last.contact
+    more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+    return f"New message from {one_line(who, 40)}: {one_line(last.body, 60)}{more}"

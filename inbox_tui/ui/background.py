@@ -1,0 +1,96 @@
+"""What happens without a key press: poll results reaching the list and the open thread,
+new-message notices, the cache-age note ticking, and the cache kept under its limit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from textual.worker import Worker
+
+from inbox_tui.core.poller import PollResult, PollState
+from inbox_tui.core.session import CachedListStart, Source, new_message_summary
+from inbox_tui.ui.timefmt import cache_age_text
+from inbox_tui.ui.widgets.banner import error_text
+from inbox_tui.ui.widgets.status_bar import Connection
+
+if TYPE_CHECKING:
+    from inbox_tui.ui.app import InboxApp
+
+log = logging.getLogger("inbox_tui.ui.app")
+
+
+class Background:
+    def __init__(self, app: InboxApp) -> None:
+        self.app = app
+
+    def show_cache_note(self, start: CachedListStart) -> None:
+        app = self.app
+        note = cache_age_text(start.synced_at, app.clock(), offline=app.offline, tz=app.tz)
+        app.header.set_cache_note(note)
+
+    def tick(self) -> None:
+        """Every minute: relative times in the list, and the header's cache age."""
+        app = self.app
+        app.conversation_list.tick()
+        if app.header.cache_note and app.session.conversations is not None:
+            app.run_worker(
+                self._refresh_cache_note, group="cache-note", exclusive=True, exit_on_error=False
+            )
+
+    async def _refresh_cache_note(self) -> None:
+        try:
+            synced = await self.app.session.synced_at()
+        except Exception:  # a note about the cache's age is not worth an error
+            return
+        if self.app.header.cache_note:
+            self.show_cache_note(CachedListStart(synced, True))
+
+    def enforce_limit(self) -> Worker[None]:
+        """Keep the cache under the profile's limit (never the open thread), in a worker."""
+        return self.app.run_worker(
+            self._enforce_limit, group="evict", exclusive=True, exit_on_error=False
+        )
+
+    async def _enforce_limit(self) -> None:
+        conversation = self.app.thread.conversation
+        try:
+            await self.app.session.enforce_limit(conversation.key if conversation else None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # upkeep: logged, never in the user's way
+            log.warning("cache limit: %s", error_text(error))
+
+    async def on_poll(self, result: PollResult) -> None:
+        app = self.app
+        app.errors.resolved(Source.POLL)
+        if result.inserted or result.updated:
+            await app.resync_list()
+        conversation = app.thread.conversation
+        if conversation is not None:
+            key = conversation.key
+            new = [m for m in result.inserted if m.conversation_key == key]
+            changed = [m for m in result.updated if m.conversation_key == key]
+            if new:
+                app.thread.add_messages(new)
+            if changed:
+                app.thread.update_messages(changed)
+        if result.new_inbound and not result.initial:
+            app.notify(new_message_summary(result), title="New message", timeout=6, markup=False)
+            if app.session.settings.bell:
+                app.bell()
+        if result.inserted:
+            self.enforce_limit()
+
+    def on_poll_error(self, error: Exception, state: PollState) -> None:
+        app = self.app
+        poller = app.session.poller
+        if state is PollState.PAUSED:  # credentials refused: polling stopped
+            app.errors.show(error, poller.resume if poller else None, Source.POLL)
+            return
+        delay = f"next try in {poller.next_delay():.0f}s" if poller else ""
+        if state is PollState.OFFLINE:
+            app.header.set_state(Connection.OFFLINE, f"no network; {delay}")
+        else:
+            app.header.set_state(Connection.RETRYING, f"{type(error).__name__}; {delay}")
