@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
+from inbox_tui.dates import shifted
 from inbox_tui.models import Conversation, Filters, Message
 from inbox_tui.store import ConversationCursor, Cursor, Store, ThreadState, UpsertResult
 from inbox_tui.store.codec import from_us, to_us
@@ -271,7 +272,7 @@ class CachedThread:
         second = start.replace(microsecond=0)
         rows = await self.store.thread_window(
             self.key,
-            before=Cursor(to_us(second + timedelta(seconds=1)), ""),
+            before=Cursor(to_us(shifted(second, timedelta(seconds=1))), ""),
             not_before=Cursor(to_us(second), ""),
             limit=10_000,
         )

@@ -14,6 +14,7 @@ from inbox_tui import paths
 from inbox_tui.api.errors import NetworkError
 from inbox_tui.core.backend import ConversationPager, MessagePager
 from inbox_tui.core.sync import CacheMessagePager
+from inbox_tui.dates import local_date, to_local
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ def cache_age_text(
     if synced_at is None:
         return "cache: never synced" if offline else "cached"
     if offline:
-        local = synced_at.astimezone(tz)
-        today = now.astimezone(tz).date()
+        local = to_local(synced_at, tz)
+        today = local_date(now, tz)
         if local.date() == today:
             return f"cache from {local:%H:%M}"
         if local.year == today.year:
