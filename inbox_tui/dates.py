@@ -55,6 +55,11 @@ def shifted(value: datetime, delta: timedelta) -> datetime:
         return edge
 
 
+def stamp(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` with a four-digit year (``%Y`` gives ``1`` for year 1)."""
+    return f"{value.year:04d}-{value:%m-%d %H:%M:%S}"
+
+
 def from_epoch_us(value: int) -> datetime:
     """Microseconds since the epoch (the cache's time column) as UTC, clamped."""
     try:

@@ -262,3 +262,16 @@ async def test_store_round_trips_extreme_dates(tmp_path: Path) -> None:
             assert (await store.get_message(message.id, "test")) == message
         window = await store.thread_window("+15550000001", limit=10)
     assert [m.id for m in window] == ["m2", "m3", "m1"]
+
+
+def test_year_1_is_written_with_four_digits_in_the_detail_and_markdown_export() -> None:
+    import io
+
+    from inbox_tui.export import write_md
+
+    message = msg(1, MIN_UTC)
+    assert dict(detail_fields(message, TOKYO))["created"].startswith("0001-01-01 00:00:00 UTC")
+    out = io.StringIO()
+    conversation = Conversation(key="k", contact="+15550000001", last_at=MIN_UTC)
+    write_md([message], out, conversation)
+    assert "0001-01-01 00:00:00 UTC" in out.getvalue()
