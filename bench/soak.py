@@ -7,7 +7,10 @@ Faults: 429 with Retry-After, 500/502/503, stalls past the read timeout, dropped
 connections and truncated JSON (``inbox_tui.demo.faults.FAULT_KINDS``). Every page the
 pagers return is checked against the server's own dataset: "lost" counts messages (and
 conversations) the server holds that never arrived, "duplicates" those that arrived twice.
-Exit status 1 when anything was lost or repeated.
+Then two hostile servers on the same dataset: one that ignores the paging cursor (every
+walk must stop within a few requests with a clear error, and finish losing nothing once the
+server behaves again), and one whose first responses drip one byte at a time (each must end
+at the per-request deadline and be retried). Exit status 1 when anything was lost or repeated.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +35,7 @@ from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
-from inbox_tui.errors import ApiError
+from inbox_tui.errors import ApiError, PagingError
 from inbox_tui.models import Conversation, Filters, conversation_key
 
 READ_TIMEOUT = 0.3
@@ -216,6 +219,170 @@ def report(result: dict) -> str:
     )
 
 
+# -- hostile servers (issue 10 items 4 and 5) ------------------------------------------------
+NO_PROGRESS_MAX_REQUESTS = 10  # a walk against a cursor-ignoring server must stop within this
+DRIP_SECONDS = 0.2  # per byte: far inside the read timeout, so only the deadline can stop it
+DRIP_DEADLINE = 0.6
+
+
+async def _walk_stopped(pager: Any, older: str, backend: Any, tally: Tally) -> list[str]:
+    """Walk until the pager gives up on the cursor-ignoring server (checking it does so
+    within NO_PROGRESS_MAX_REQUESTS), then, with the server fixed, until the end."""
+    ids: list[str] = []
+    sent = backend.stats.requests
+    try:
+        for _ in range(NO_PROGRESS_MAX_REQUESTS * 10):
+            if pager.exhausted:  # it fit in one page: the cursor never mattered
+                return ids
+            batch = await getattr(pager, older)()
+            ids.extend(getattr(x, "key", None) or x.id for x in batch)
+        tally.problems.append("no-progress: a walk never noticed the ignored cursor")
+    except PagingError:
+        tally.walks += 1
+    used = backend.stats.requests - sent
+    if used > NO_PROGRESS_MAX_REQUESTS:
+        tally.problems.append(f"no-progress: a walk took {used} requests to stop")
+    return ids
+
+
+async def _no_progress(server: DemoServer, threads: int) -> tuple[Tally, int]:
+    """Each walk (both lists, the biggest threads) meets a server that ignores the cursor,
+    must stop within a few requests, and must then finish losing nothing once it behaves."""
+    ds = server.dataset
+    tally = Tally()
+    requests = 0
+    for kind in ("heymarket", "workspace"):
+        backend = make_backend(kind, server, 2)
+        try:
+            server.set_faults(FaultConfig(ignore_cursor=True))
+            walk = backend.conversations(Filters())
+            keys = await _walk_stopped(walk, "next_page", backend, tally)
+            server.set_faults(FaultConfig())
+            while not walk.exhausted:
+                keys.extend(c.key for c in await walk.next_page())
+            if kind == "workspace":
+                expected = sorted({"+" + m.contact for m in ds.workspace_messages})
+            else:
+                expected = sorted({f"{m.inbox_id}:+{m.contact}" for m in ds.messages})
+            count(keys, expected, "conversation", tally, f"no-progress {kind}")
+            for conv in ds.biggest_threads(threads):
+                server.set_faults(FaultConfig(ignore_cursor=True))
+                pager, expected_ids = _thread_pager(kind, backend, ds, conv)
+                ids = await _walk_stopped(pager, "older", backend, tally)
+                server.set_faults(FaultConfig())
+                while not pager.exhausted:
+                    ids.extend(m.id for m in await pager.older())
+                count(ids, expected_ids, "message", tally, f"no-progress {kind}")
+        finally:
+            requests += backend.stats.requests
+            await backend.aclose()
+            server.set_faults(FaultConfig())
+    return tally, requests
+
+
+def _thread_pager(kind: str, backend: Any, ds: Dataset, conv: Any) -> tuple[Any, list[str]]:
+    number = "+" + conv.contact
+    if kind == "workspace":
+        expected = [m.workspace_id for m in ds.workspace_messages if m.contact == conv.contact]
+        inbox = None
+    else:
+        expected = [str(m.id) for m in ds.thread(conv.inbox_id, conv.contact)]
+        inbox = str(conv.inbox_id)
+    key = conversation_key(number, inbox)
+    conversation = Conversation(key=key, contact=number, inbox_id=inbox, last_at=ds.now)
+    return backend.thread(conversation), expected
+
+
+async def _dripping(server: DemoServer, threads: int, drips: int) -> tuple[Tally, int]:
+    """The first ``drips`` responses of each walk drip one byte every DRIP_SECONDS: each
+    must end at the per-request deadline and be retried, losing nothing."""
+    ds = server.dataset
+    tally = Tally()
+    retries = 0
+    for kind in ("heymarket", "workspace"):
+        backend = make_backend(kind, server, 3)
+        backend.client.settings = replace(backend.client.settings, total_timeout=DRIP_DEADLINE)
+        try:
+            server.set_faults(FaultConfig(schedule=("drip",) * drips, drip_seconds=DRIP_SECONDS))
+            await walk_list(kind, backend, ds, tally)
+            for conv in ds.biggest_threads(threads):
+                server.set_faults(
+                    FaultConfig(schedule=("drip",) * drips, drip_seconds=DRIP_SECONDS)
+                )
+                await walk_thread(kind, backend, ds, conv, tally)
+        finally:
+            retries += backend.stats.retries
+            await backend.aclose()
+            server.set_faults(FaultConfig())
+    return tally, retries
+
+
+def run_hostile(conversations: int, big: list[int], threads: int, drips: int = 2) -> dict:
+    """The no-progress server and the dripping body, on the soak's dataset."""
+    dataset = build_dataset(7, conversations=conversations, big_threads=tuple(big))
+    started = time.perf_counter()
+    with DemoServer(dataset=dataset) as server:
+        stuck, stuck_requests = asyncio.run(_no_progress(server, threads))
+        server.reset_stats()
+        drip, drip_retries = asyncio.run(_dripping(server, threads, drips))
+        drip_faults = server.stats.snapshot()["faults"].get("drip", 0)
+    return {
+        "no_progress": {
+            "walks_stopped": stuck.walks,
+            "requests": stuck_requests,
+            "max_requests_per_walk": NO_PROGRESS_MAX_REQUESTS,
+            "messages_expected": stuck.messages,
+            "messages_lost": stuck.lost,
+            "duplicates": stuck.duplicates,
+            "conversations_lost": stuck.conversations_lost,
+            "conversation_duplicates": stuck.conversation_duplicates,
+        },
+        "drip": {
+            "drips": drip_faults,
+            "deadline": DRIP_DEADLINE,
+            "retries": drip_retries,
+            "errors_surfaced": drip.surfaced,
+            "messages_expected": drip.messages,
+            "messages_lost": drip.lost,
+            "duplicates": drip.duplicates,
+            "conversations_lost": drip.conversations_lost,
+            "conversation_duplicates": drip.conversation_duplicates,
+        },
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "problems": stuck.problems + drip.problems,
+    }
+
+
+def report_hostile(result: dict) -> str:
+    stuck, drip = result["no_progress"], result["drip"]
+    return "\n".join(
+        [
+            "hostile servers: a server that ignores the paging cursor, then a dripping body",
+            f"  no-progress walks   {stuck['walks_stopped']} stopped with a clear error "
+            f"(at most {stuck['max_requests_per_walk']} requests each), "
+            f"{stuck['requests']} requests in all",
+            f"  then, server fixed  {stuck['messages_expected']} messages expected, "
+            f"{stuck['messages_lost']} lost, {stuck['duplicates']} duplicates; "
+            f"{stuck['conversations_lost']} conversations lost, "
+            f"{stuck['conversation_duplicates']} duplicated",
+            f"  dripping bodies     {drip['drips']} cut at the {drip['deadline']:g} s deadline, "
+            f"{drip['retries']} client retries, {drip['errors_surfaced']} errors surfaced",
+            f"  messages lost       {drip['messages_lost']} of {drip['messages_expected']}",
+            f"  duplicates          {drip['duplicates']}",
+            f"  conversations       {drip['conversations_lost']} lost, "
+            f"{drip['conversation_duplicates']} duplicated",
+            f"  wall time           {result['wall_seconds']:.1f} s",
+            *(f"  PROBLEM: {p}" for p in result["problems"]),
+        ]
+    )
+
+
+def hostile_bad(result: dict) -> int:
+    parts = (result["no_progress"], result["drip"])
+    keys = ("messages_lost", "duplicates", "conversations_lost", "conversation_duplicates")
+    return sum(part[k] for part in parts for k in keys) + len(result["problems"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=0.2, help="fault rate 0..1 (default 0.2)")
@@ -232,17 +399,28 @@ def main(argv: list[str] | None = None) -> int:
         help="client retries per request (0: every fault reaches the caller, who retries)",
     )
     parser.add_argument("--json", action="store_true", help="also print one JSON line")
+    parser.add_argument(
+        "--no-hostile", action="store_true", help="skip the no-progress and dripping servers"
+    )
     args = parser.parse_args(argv)
     result = run(args.rate, args.threads, args.seed, args.conversations, args.big, args.max_retries)
     print(report(result), flush=True)
     if args.json:
         print(json.dumps(result), flush=True)
+    hostile = 0
+    if not args.no_hostile:
+        extra = run_hostile(args.conversations, args.big, args.threads)
+        print(report_hostile(extra), flush=True)
+        if args.json:
+            print(json.dumps(extra), flush=True)
+        hostile = hostile_bad(extra)
     bad = (
         result["messages_lost"]
         + result["duplicates"]
         + result["conversations_lost"]
         + result["conversation_duplicates"]
         + len(result["problems"])
+        + hostile
     )
     return 1 if bad else 0
 

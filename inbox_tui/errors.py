@@ -73,3 +73,11 @@ class NetworkError(ApiError):
     """Connect/read timeouts, refused or dropped connections."""
 
     title = "Network error"
+
+
+class PagingError(BadResponse):
+    """The server's pages cannot be walked safely: it ignores the paging cursor (the same
+    messages again and again) or its dates contradict its own paging. The walk stops with
+    this instead of looping for ever or skipping messages silently."""
+
+    title = "Paging stopped"

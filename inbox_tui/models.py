@@ -7,12 +7,13 @@ integers included) so both API styles share one shape.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from inbox_tui.dates import to_utc
 from inbox_tui.phone import to_e164
 
 
@@ -35,10 +36,9 @@ FAILED_STATUSES = frozenset({"failed", "undelivered", "error"})
 
 
 def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC (clamped to the
+    representable range: a year-1 date with a positive offset is not an error)."""
+    return to_utc(value)
 
 
 class Message(BaseModel):

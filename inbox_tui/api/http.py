@@ -16,7 +16,10 @@ POST searches, so repeating one is always safe):
   exponential backoff ``backoff_base * 2**n`` capped at ``backoff_max`` with jitter
   (uniformly 50-100 % of it);
 * the sum of all delays for one request never exceeds ``total_wait_max``: when the next
-  delay would, the last error is raised at once (a ``RateLimited`` keeps ``retry_after``).
+  delay would, the last error is raised at once (a ``RateLimited`` keeps ``retry_after``);
+* every attempt has a total deadline (:meth:`HttpSettings.deadline`) from sending the request
+  to the last byte of the body: httpx's timeouts apply per read, so a server dripping one
+  byte every few seconds would otherwise never time out. Missing it is a retried timeout.
 
 Errors carry the status, the server's ``X-Request-Id`` and the URL *path* only (query
 strings may hold phone numbers or, with some proxies, credentials); every text is run
@@ -101,10 +104,20 @@ class HttpSettings:
     verify: bool = True
     # Largest (decoded) response body accepted; a bigger one raises BadResponse.
     max_response_bytes: int = MAX_RESPONSE_BYTES
+    # Whole-attempt limit (connect, send, headers, body); None: see ``deadline``.
+    total_timeout: float | None = None
     on_retry: Callable[[RetryEvent], None] | None = None
     # Test hooks: a fake sleep records delays instead of waiting; a seeded RNG fixes jitter.
     sleep: Callable[[float], Awaitable[None]] | None = field(default=None, repr=False)
     rng: random.Random | None = field(default=None, repr=False)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all: ``total_timeout``, else the larger of 30 s
+        and three read timeouts plus the connect timeout."""
+        if self.total_timeout is not None:
+            return self.total_timeout
+        return max(30.0, self.connect_timeout + 3 * self.read_timeout)
 
     def backoff(self, retry_index: int) -> float:
         """Delay before retry ``retry_index`` (0-based) when the server gave no hint."""
@@ -325,8 +338,18 @@ class ApiClient:
                 if method == "GET"
                 else self._client.stream(method, path, json=json_body)
             )
-            async with stream as response:
-                body = await self._read_capped(response, path)
+            async with asyncio.timeout(self.settings.deadline):
+                async with stream as response:
+                    body = await self._read_capped(response, path)
+        except TimeoutError:  # the deadline (asyncio's, not httpx's: those are not builtins)
+            seconds = f"{self.settings.deadline:g}"
+            raise _Retry(
+                NetworkError(
+                    f"no complete response from {self._where(path)} within {seconds} s",
+                    url=path,
+                ),
+                "deadline",
+            ) from None
         except httpx.TimeoutException as exc:
             kind = "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else "timeout"
             if isinstance(exc, httpx.ReadTimeout):

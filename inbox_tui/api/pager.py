@@ -14,6 +14,14 @@ split messages that share one. :class:`TimelinePager` therefore
   because those messages cannot be reached;
 * ends only on a page with fewer rows than the page size (everything under the bound was in
   it), or when the walk has passed the ``after`` bound;
+* never trusts one date over the server's own paging: the messages that set a re-inclusive
+  bound must come back under it. When they do not (a 1970 date on a message the server holds
+  among this year's), they are kept but marked as outliers and the walk continues from the
+  oldest of the other messages of their page, so one bad date cannot make it skip the rest;
+  if no message of that page can be trusted, :class:`~inbox_tui.errors.PagingError`;
+* stops with :class:`~inbox_tui.errors.PagingError` when a full page came back the same
+  ``NO_PROGRESS_PAGES`` times in a row with nothing new, whatever the cursor asked (a server
+  that ignores the cursor would otherwise be asked for the same page for ever);
 * releases a message only once nothing that sorts above it can still arrive: messages in the
   oldest, still open second are held back until the bound moves below it, so the
   concatenation of :meth:`~TimelinePager.older` batches is in strict ``sort_key`` order.
@@ -34,6 +42,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from inbox_tui.dates import shifted
+from inbox_tui.errors import PagingError
 from inbox_tui.models import Message
 
 log = logging.getLogger("inbox_tui.api")
@@ -42,6 +52,9 @@ SECOND = timedelta(seconds=1)
 MICROSECOND = timedelta(microseconds=1)
 NEWEST = datetime.max.replace(tzinfo=UTC)
 OLDEST = datetime.min.replace(tzinfo=UTC)
+# Repeats of the same full page with nothing new before the walk gives up (a well-behaved
+# server repeats one at most twice, while the pager escalates past a burst of equal times).
+NO_PROGRESS_PAGES = 3
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,12 @@ def floor_second(value: datetime) -> datetime:
 
 def ceil_second(value: datetime) -> datetime:
     floor = floor_second(value)
-    return floor if floor == value else floor + SECOND
+    return floor if floor == value else _plus(floor, SECOND)
+
+
+def _plus(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta``, clamped (a year-9999 date must not crash a walk)."""
+    return shifted(value, delta)
 
 
 class TimelinePager:
@@ -128,6 +146,18 @@ class TimelinePager:
         self._started = False
         self.gaps: list[Gap] = []
         self._cursor = Cursor(self._resolve(before) if before else None)
+        # Ids this walk has received (known_ids from a cache are not: a resumed walk may
+        # legitimately page through a burst it already holds).
+        self._met: set[str] = set()
+        self._repeats = 0  # full pages in a row that repeated the one before, nothing new
+        self._last_ids: frozenset[str] | None = None
+        # Messages whose dates the server's paging contradicted: kept, never a bound.
+        self._outliers: set[str] = set()
+        # The messages that set the current re-inclusive bound, and the page (and cursor)
+        # they came from: the next page must bring them back, else they are outliers.
+        self._anchors: frozenset[str] = frozenset()
+        self._anchored: Cursor | None = None
+        self._basis: tuple[Cursor, list[Message]] | None = None
         if start_before is not None:
             self._started = True
             self._oldest = start_before
@@ -169,9 +199,18 @@ class TimelinePager:
             cursor = self._cursor
             page = await self._get(cursor)
             self._started = True
-            fresh = self._absorb(page.messages)
-            self._held.extend(fresh)
-            oldest = min((m.created_at for m in page.messages), default=None)
+            new = self._check_progress(page)
+            missing = self._missing_anchors(cursor, page)
+            self._held.extend(self._absorb(page.messages))
+            if missing:
+                self._rewind(missing)
+                continue
+            if not new and self._ignored_bound(cursor, page):
+                continue  # ask again under the same bound; _check_progress ends a loop
+            oldest = min(
+                (m.created_at for m in page.messages if m.id not in self._outliers),
+                default=None,
+            )
             if oldest is not None and (self._oldest is None or oldest < self._oldest):
                 self._oldest = oldest
             if page.rows < self.page_size:
@@ -186,6 +225,7 @@ class TimelinePager:
                 self._exhausted = True  # everything further back is outside the filter
             else:
                 self._advance(cursor, self._oldest)
+                self._set_anchors(cursor, page.messages)
             if self._exhausted:
                 continue
             bound = self._cursor.before
@@ -231,6 +271,89 @@ class TimelinePager:
         self._requests += 1
         return await self._fetch(cursor)
 
+    def _check_progress(self, page: Page) -> bool:
+        """Count full pages that repeat the page before and bring no id this walk has not
+        met; raise after a few in a row. (Different pages of known ids are legitimate: a
+        re-inclusive bound pages back through a burst it has walked.)"""
+        ids = frozenset(m.id for m in page.messages)
+        new = not ids <= self._met
+        self._met |= ids
+        repeat = not new and page.rows >= self.page_size and ids == self._last_ids
+        self._last_ids = ids
+        self._repeats = self._repeats + 1 if repeat else 0
+        if self._repeats >= NO_PROGRESS_PAGES:
+            self._repeats = 0  # a retry (r) gets a fresh allowance
+            log.warning("%s: the same page came back %d times", self.label, NO_PROGRESS_PAGES + 1)
+            raise PagingError(
+                f"the server ignored the paging cursor: stopped after {self._requests} requests"
+            )
+        return new
+
+    def _ignored_bound(self, cursor: Cursor, page: Page) -> bool:
+        """A full page mostly of messages a second or more past its bound: the server did
+        not apply the cursor (one future-dated message is an outlier, not that). Escalating
+        from such a page would record gaps that are not there, and leave a strict bound
+        behind for a retry once the server behaves."""
+        if cursor.before is None or page.rows < self.page_size:
+            return False
+        past = _plus(cursor.before, SECOND)
+        trusted = [m for m in page.messages if m.id not in self._outliers]
+        return sum(m.created_at >= past for m in trusted) * 2 > len(trusted)
+
+    def _set_anchors(self, cursor: Cursor, messages: list[Message]) -> None:
+        """Remember which messages of this page set the new bound, if it re-includes them."""
+        oldest = self._oldest
+        new = self._cursor
+        trusted = [m for m in messages if m.id not in self._outliers]
+        reinclusive = (
+            oldest is not None
+            and new.page == 1
+            and new.before is not None
+            and new.before > oldest
+            and new.before - oldest <= SECOND
+        )
+        anchors = {m.id for m in trusted if m.created_at == oldest} if reinclusive else set()
+        self._anchors = frozenset(anchors)
+        self._anchored = new if anchors else None
+        self._basis = (cursor, trusted) if anchors else None
+
+    def _missing_anchors(self, cursor: Cursor, page: Page) -> set[str]:
+        """The anchors this page should have brought back but did not. Only a full page of
+        messages from their own second may crowd them out."""
+        if not self._anchors or cursor != self._anchored or self._oldest is None:
+            return set()
+        missing = set(self._anchors - {m.id for m in page.messages})
+        if not missing:
+            return set()
+        floor = floor_second(self._oldest)
+        crowded = page.rows >= self.page_size and all(m.created_at >= floor for m in page.messages)
+        return set() if crowded else missing
+
+    def _rewind(self, missing: set[str]) -> None:
+        """The server did not return ``missing`` under the bound their dates set: their dates
+        are not where the server keeps them. Keep them, mark them, and continue from the
+        oldest other message of the page they came from."""
+        assert self._basis is not None
+        cursor, messages = self._basis
+        self._outliers |= missing
+        trusted = [m for m in messages if m.id not in self._outliers]
+        log.warning(
+            "%s: %d message(s) dated %s are not where their date says; kept, and the walk "
+            "continues from the messages around them",
+            self.label,
+            len(missing),
+            self._oldest.isoformat() if self._oldest else "?",
+        )
+        if not trusted:
+            self._anchors, self._anchored, self._basis = frozenset(), None, None
+            raise PagingError(
+                "the server's message dates contradict its own paging; "
+                "stopped rather than skip messages"
+            )
+        self._oldest = min(m.created_at for m in trusted)
+        self._advance(cursor, self._oldest)
+        self._set_anchors(cursor, trusted)
+
     def _absorb(self, messages: list[Message]) -> list[Message]:
         fresh: list[Message] = []
         for message in messages:
@@ -254,18 +377,18 @@ class TimelinePager:
         """The coarsest cursor that still re-includes ``oldest`` and moves past ``cursor``;
         failing that the next page number, or a strict bound and the gap it leaves."""
         current = cursor.before
-        candidates = [floor_second(oldest) + SECOND]
+        candidates = [_plus(floor_second(oldest), SECOND)]
         if self.subsecond:
-            candidates.append(oldest + MICROSECOND)
+            candidates.append(_plus(oldest, MICROSECOND))
         for bound in candidates:
             if current is None or bound < current:
                 return Cursor(bound), None
         if self.paged:
             return Cursor(current, cursor.page + 1), None
         if self.subsecond:
-            return Cursor(oldest), Gap(oldest, oldest + MICROSECOND)
+            return Cursor(oldest), Gap(oldest, _plus(oldest, MICROSECOND))
         start = floor_second(oldest)
-        return Cursor(start), Gap(start, start + SECOND)
+        return Cursor(start), Gap(start, _plus(start, SECOND))
 
     def _advance(self, cursor: Cursor, oldest: datetime) -> None:
         self._cursor, gap = self._next(cursor, oldest)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from inbox_tui.dates import from_epoch_seconds, to_utc
+
 log = logging.getLogger("inbox_tui.api")
 
 T = TypeVar("T")
@@ -18,14 +20,16 @@ class Unusable(ValueError):
 
 def parse_time(value: Any) -> datetime | None:
     """RFC 3339 / ISO 8601 (``Z`` or offset, any number of fraction digits) or Unix seconds
-    to an aware UTC datetime; None when absent or unreadable."""
+    to an aware UTC datetime; None when absent or unreadable. Extreme but valid values
+    (year 1, year 9999, negative Unix times) are accepted, clamped to the representable
+    range when an offset pushes them past it."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         try:
             return datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+        except (OverflowError, OSError, ValueError):  # the platform's range: try ours
+            return from_epoch_seconds(float(value))
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -42,14 +46,12 @@ def parse_time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return to_utc(parsed)
 
 
 def rfc3339(value: datetime) -> str:
     """``2024-01-15T10:30:00Z``, with microseconds only when there are some."""
-    utc = value.astimezone(UTC)
+    utc = to_utc(value)
     text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
     return text.replace("+00:00", "Z")
 

@@ -51,7 +51,8 @@ ALWAYS_SERVER = frozenset({"direction", "contact", "after", "before"})
 
 
 def _iso_seconds(value: datetime) -> str:
-    return floor_second(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    second = floor_second(value)
+    return f"{second.year:04d}-{second:%m-%dT%H:%M:%S}Z"  # %Y is not zero-padded before 1000
 
 
 def _sides(filters: Filters) -> list[str]:

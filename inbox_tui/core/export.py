@@ -25,6 +25,7 @@ from typing import IO, Any
 from inbox_tui.api.parse import rfc3339
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
+from inbox_tui.dates import stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.models import Conversation, Direction, Filters, Message, conversation_key
 from inbox_tui.phone import pretty, to_e164
@@ -270,7 +271,7 @@ def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversati
     for message in messages:
         record = normalise(message)
         arrow = "←" if message.direction == Direction.INBOUND else "→"
-        head = f"{arrow} {message.created_at:%Y-%m-%d %H:%M:%S} UTC · {record['direction']}"
+        head = f"{arrow} {stamp(message.created_at)} UTC · {record['direction']}"
         if record["status"]:
             head += f" · {_md(record['status'])}"
         if message.is_note:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
+from inbox_tui.dates import shifted
 from inbox_tui.models import Conversation, Filters, Message
 from inbox_tui.store import ConversationCursor, MessagePosition, Store, ThreadState, UpsertResult
 from inbox_tui.store.codec import from_us, to_us
@@ -266,7 +267,7 @@ class CachedThread:
         second = start.replace(microsecond=0)
         rows = await self.store.thread_window(
             self.key,
-            before=MessagePosition(to_us(second + timedelta(seconds=1)), ""),
+            before=MessagePosition(to_us(shifted(second, timedelta(seconds=1))), ""),
             not_before=MessagePosition(to_us(second), ""),
             limit=10_000,
         )

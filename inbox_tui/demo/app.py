@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import os
 import threading
@@ -32,6 +33,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
+_FAR_FUTURE = "2999-01-01T00:00:00Z"  # the newest page, whatever cursor was asked for
 _FAULT_STATUS = {"429": 429, "500": 500, "502": 502, "503": 503}
 _FAULT_TEXT = {
     "429": ("rate_limited", "too many requests, slow down"),
@@ -79,6 +81,8 @@ class DemoApp:
         if self.latency > 0 and not control:
             await asyncio.sleep(self.latency)
         injector = self.injector
+        if injector.config.ignore_cursor and injector.eligible(path):
+            request = _without_cursor(request)
         fault = injector.decide(path)
         if fault is not None:
             self.stats.record_fault(fault)
@@ -99,6 +103,9 @@ class DemoApp:
             *((k.encode(), v.encode()) for k, v in response.headers),
         ]
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        if fault == "drip":
+            await self._drip(response.body, injector.config.drip_seconds, receive, send)
+            return
         if fault == "drop":
             # Headers promise the whole body; send part of it and stop. uvicorn closes the
             # connection, so the client sees an incomplete body (a protocol/read error).
@@ -106,6 +113,23 @@ class DemoApp:
             await send({"type": "http.response.body", "body": part, "more_body": True})
             return
         await send({"type": "http.response.body", "body": response.body})
+
+    async def _drip(self, body: bytes, seconds: float, receive: Receive, send: Send) -> None:
+        """Send ``body`` one byte every ``seconds``, until done, the client hangs up or the
+        server stops."""
+        gone = asyncio.ensure_future(receive())  # the next message is http.disconnect
+        try:
+            for index in range(len(body)):
+                last = index == len(body) - 1
+                chunk = body[index : index + 1]
+                await send({"type": "http.response.body", "body": chunk, "more_body": not last})
+                if last:
+                    return
+                await asyncio.wait({gone}, timeout=seconds)
+                if gone.done() or self.stopping.is_set():
+                    return
+        finally:
+            gone.cancel()
 
     async def _stall(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -167,6 +191,21 @@ class DemoApp:
         if path.startswith("/_demo/media/") and method == "GET":
             return Response(200, _PNG, content_type="image/png")
         raise HttpError(404, "not_found", f"no such endpoint {path}")
+
+
+def _without_cursor(request: Request) -> Request:
+    """The request as a server that ignores the paging cursor sees it."""
+    query = {k: v for k, v in request.query.items() if k not in ("timestamp", "endDate", "page")}
+    body = request.body
+    if request.path == "/v1/messages/all" and body.strip():
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "created_at" in data:
+            data["created_at"] = _FAR_FUTURE
+            body = json.dumps(data).encode()
+    return Request(request.method, request.path, query, request.headers, body, request.request_id)
 
 
 async def _read_body(receive: Receive) -> bytes:

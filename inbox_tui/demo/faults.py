@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULT_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "stall", "drop", "truncate")
+# Faults only ever injected on request (``schedule`` or an explicit ``kinds``), never by the
+# default random mix: ``drip`` sends the body one byte every ``drip_seconds``.
+SLOW_KINDS: tuple[str, ...] = ("drip",)
+KNOWN_KINDS: tuple[str, ...] = FAULT_KINDS + SLOW_KINDS
 CONTROL_PREFIX = "/_demo/"
 
 
@@ -22,7 +26,9 @@ class FaultConfig:
 
     ``schedule``: a deterministic sequence consumed one entry per eligible request (``None``
     = no fault) before ``rate`` applies. ``paths``: path prefixes eligible for faults (empty
-    = every API path; ``/_demo/`` control paths are never faulted).
+    = every API path; ``/_demo/`` control paths are never faulted). ``ignore_cursor``: every
+    eligible request is answered as if it had no paging cursor (heymarket ``timestamp`` and
+    ``created_at``, workspace ``endDate`` and ``page``), like a server that ignores it.
     """
 
     rate: float = 0.0
@@ -33,17 +39,19 @@ class FaultConfig:
     seed: int = 0
     schedule: tuple[str | None, ...] = ()
     paths: tuple[str, ...] = ()
+    ignore_cursor: bool = False
+    drip_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"fault rate must be within 0..1, got {self.rate}")
-        unknown = {k for k in (*self.kinds, *self.schedule) if k is not None} - set(FAULT_KINDS)
+        unknown = {k for k in (*self.kinds, *self.schedule) if k is not None} - set(KNOWN_KINDS)
         if unknown:
-            raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; known: {FAULT_KINDS}")
+            raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; known: {KNOWN_KINDS}")
         if self.rate and not self.kinds:
             raise ValueError("a fault rate needs at least one fault kind")
-        if self.retry_after < 0 or self.stall_seconds < 0:
-            raise ValueError("retry_after and stall_seconds must not be negative")
+        if self.retry_after < 0 or self.stall_seconds < 0 or self.drip_seconds < 0:
+            raise ValueError("retry_after, stall_seconds and drip_seconds must not be negative")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultConfig:
@@ -70,6 +78,8 @@ class FaultConfig:
             "seed": self.seed,
             "schedule": list(self.schedule),
             "paths": list(self.paths),
+            "ignore_cursor": self.ignore_cursor,
+            "drip_seconds": self.drip_seconds,
         }
 
 

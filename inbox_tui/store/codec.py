@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
+from inbox_tui.dates import from_epoch_us
 from inbox_tui.models import Conversation, Message, as_utc
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -63,7 +64,7 @@ def to_us(value: datetime) -> int:
 
 
 def from_us(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
+    return from_epoch_us(value)  # clamped: a damaged row must not crash a read
 
 
 @lru_cache(maxsize=65536)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from inbox_tui.clock import Clock, utc_now
+from inbox_tui.dates import local_date, to_local
 
 __all__ = ["Clock", "cache_age_text", "relative_time", "utc_now"]
 
@@ -34,8 +35,8 @@ def cache_age_text(
     if synced_at is None:
         return "cache: never synced" if offline else "cached"
     if offline:
-        local = synced_at.astimezone(tz)
-        today = now.astimezone(tz).date()
+        local = to_local(synced_at, tz)
+        today = local_date(now, tz)
         if local.date() == today:
             return f"cache from {local:%H:%M}"
         if local.year == today.year:

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inbox_tui.dates import stamp, to_local
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.phone import pretty
 from inbox_tui.secrets import redact
@@ -23,9 +24,9 @@ from inbox_tui.ui.keymap import identify
 def _when(value: datetime | None, tz: tzinfo | None) -> str:
     if value is None:
         return "—"
-    utc = value.strftime("%Y-%m-%d %H:%M:%S UTC")
-    local = value.astimezone(tz)
-    return f"{utc}  ({local.strftime('%Y-%m-%d %H:%M:%S %Z').strip()} local)"
+    utc = f"{stamp(value)} UTC"
+    local = to_local(value, tz)
+    return f"{utc}  ({stamp(local)} {local.strftime('%Z').strip()} local)"
 
 
 def _opt(value: object) -> str:

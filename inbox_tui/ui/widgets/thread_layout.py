@@ -25,6 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from inbox_tui.dates import local_date, to_local
 from inbox_tui.models import Direction
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.phone import pretty
@@ -161,7 +162,7 @@ def format_day(day: date) -> str:
 
 
 def local_day(message: SmsMessage, tz: tzinfo | None) -> date:
-    return message.created_at.astimezone(tz).date()
+    return local_date(message.created_at, tz)  # out of range in tz: the UTC day
 
 
 def sender_label(message: SmsMessage, contact_label: str | None = None) -> str:
@@ -275,7 +276,7 @@ def plan_message(message: SmsMessage, ctx: LayoutContext, *, day_header: bool) -
     media: list[str] = []
     if message.media_url:
         media, _ = wrap_text("📎 " + one_line(message.media_url, 2000), inner, 4)
-    time = message.created_at.astimezone(ctx.tz).strftime("%H:%M")
+    time = to_local(message.created_at, ctx.tz).strftime("%H:%M")
     who = sender_label(message, ctx.contact_label)
     flag = " ⚑" if message.flagged else ""
     if message.is_note:
