@@ -10,13 +10,19 @@ import logging
 import re
 import threading
 
+from inbox_tui.text import sanitize
+
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# A JWT is three base64url segments; its header always starts ``eyJ`` ({"). Any such
+# segment is masked, even alone or cut short (a server may echo part of a token).
 _TOKEN_PATTERNS = re.compile(
     r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)"
-    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"
+    r"|eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"
 )
+# A fragment of a registered secret this long is masked in untrusted text.
+_FRAGMENT = 6
 
 
 def register(secret: str | None) -> None:
@@ -39,6 +45,61 @@ def redact(text: str) -> str:
         return (match.group(1) + MASK) if match.group(1) else MASK
 
     return _TOKEN_PATTERNS.sub(_mask, text)
+
+
+def _known() -> list[str]:
+    with _lock:
+        return sorted(_secrets, key=len, reverse=True)
+
+
+def _mask_fragments(text: str) -> str:
+    """Mask every run of ``_FRAGMENT``+ characters that also occurs in a registered secret
+    (a server that echoes part of a token, or cuts one short, must not show that part)."""
+    known = _known()
+    if not known or len(text) < _FRAGMENT:
+        return text
+    grams = {s[i : i + _FRAGMENT] for s in known for i in range(len(s) - _FRAGMENT + 1)}
+    hidden = [False] * len(text)
+    for i in range(len(text) - _FRAGMENT + 1):
+        if text[i : i + _FRAGMENT] in grams:
+            hidden[i : i + _FRAGMENT] = [True] * _FRAGMENT
+    if not any(hidden):
+        return text
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if not hidden[i]:
+            out.append(char)
+        elif i == 0 or not hidden[i - 1]:
+            out.append(MASK)
+    return "".join(out)
+
+
+def _mask_cut_tail(text: str) -> str:
+    """``text`` is about to end at a cut: if its tail is the start of a registered secret
+    (4+ characters), mask that tail too."""
+    for secret in _known():
+        for size in range(min(len(secret), len(text)), 3, -1):
+            if text.endswith(secret[:size]):
+                return text[:-size] + MASK
+    return text
+
+
+def redact_untrusted(text: str) -> str:
+    """:func:`redact`, and also any fragment of a registered secret (for text a server
+    sent back, which may hold part of a token)."""
+    return _mask_fragments(redact(text))
+
+
+def safe_line(text: object, limit: int = 200) -> str:
+    """Untrusted text (a server's error message, request id, body excerpt) as one line for
+    a banner, a log or stderr: control characters removed, every secret, secret fragment
+    and token-like value masked *first*, then cut to ``limit`` characters (cutting first
+    would leave a partial secret that no longer matches)."""
+    value = redact_untrusted(sanitize(text, keep_newlines=False))
+    if len(value) <= limit:
+        return value
+    keep = max(limit - 1, 0)
+    return _mask_cut_tail(value[:keep])[:keep] + "…"
 
 
 def mask(value: str | None) -> str:

@@ -49,8 +49,7 @@ from inbox_tui.api.errors import (
     RateLimited,
     ServerError,
 )
-from inbox_tui.secrets import redact
-from inbox_tui.text import one_line
+from inbox_tui.secrets import redact, safe_line
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -155,7 +154,7 @@ def _request_id(response: httpx.Response) -> str | None:
     """The server's ``X-Request-Id``, as shown in errors: one sanitised line, secrets masked
     (a broken proxy may echo the Authorization header into it)."""
     value = response.headers.get("x-request-id")
-    return redact(one_line(value, 120)) if value else None
+    return safe_line(value, 120) if value else None
 
 
 def _detail_from_body(body: bytes) -> str:
@@ -168,7 +167,7 @@ def _detail_from_body(body: bytes) -> str:
         for key in ("message", "error", "detail", "title"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return redact(one_line(value, 160))
+                return safe_line(value, 160)
     return ""
 
 

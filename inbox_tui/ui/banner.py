@@ -12,8 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import Static
 
-from inbox_tui.secrets import redact
-from inbox_tui.text import one_line
+from inbox_tui.secrets import safe_line
 
 Retry = Callable[[], object]
 
@@ -27,7 +26,7 @@ def error_text(error: BaseException) -> str:
         message = "Network error: the request timed out"
     else:
         message = f"Unexpected error ({type(error).__name__}): see the log for details"
-    return redact(one_line(message, 300))
+    return safe_line(message, 300)
 
 
 class ErrorBanner(Static):
