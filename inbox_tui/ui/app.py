@@ -874,7 +874,7 @@ class InboxApp(App[None]):
         from inbox_tui.ui.export_action import default_path
 
         path = default_path(conversation, self.clock())
-        self.notify(f"Exporting to {path.name}…", timeout=2, markup=False)
+        self.notify(f"Exporting to {path}…", timeout=4, markup=False)
         try:
             count = await export_conversation(self.backend, conversation, path)
         except asyncio.CancelledError:
