@@ -161,7 +161,7 @@ def _detail_from_body(body: bytes) -> str:
     """A short, sanitised, redacted hint from an error body (``message``/``error`` field)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ""
     if isinstance(data, dict):
         for key in ("message", "error", "detail", "title"):
@@ -422,6 +422,8 @@ class ApiClient:
         except (ValueError, UnicodeDecodeError):
             error = BadResponse(f"{path} returned invalid or truncated JSON", **kw)
             raise _Retry(error, "invalid JSON") from None
+        except RecursionError:  # [[[[... nested deeper than the parser's stack: not retried
+            raise BadResponse(f"{path} returned JSON nested too deeply to read", **kw) from None
 
 
 def make_client(
