@@ -12,6 +12,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import Static
 
+from inbox_tui.config import ConfigError
 from inbox_tui.secrets import safe_line
 
 Retry = Callable[[], object]
@@ -22,6 +23,8 @@ def error_text(error: BaseException) -> str:
     user_message = getattr(error, "user_message", None)
     if callable(user_message):
         message = str(user_message())
+    elif isinstance(error, ConfigError):  # written for the user (e.g. an export refused)
+        message = str(error)
     elif isinstance(error, TimeoutError):
         message = "Network error: the request timed out"
     else:
