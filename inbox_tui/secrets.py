@@ -114,10 +114,10 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = redact(message)
+        record.msg = redact_untrusted(message)  # log lines quote server text too
         record.args = None
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact_untrusted(record.exc_text)
         return True
 
 

@@ -168,3 +168,21 @@ async def test_app_banner_and_log_hold_no_part_of_the_token(
         assert not leaked(token, text)
         assert "eyJhbGci" not in text and "eyJzdWIi" not in text
     assert "request id " + "r" * 40 in logged  # the request id was logged, masked, not dropped
+
+
+def test_log_lines_mask_a_fragment_of_a_secret(tmp_path: Path) -> None:
+    import logging
+
+    token = fresh_token()
+    secrets.register(token)
+    handler = logging.FileHandler(tmp_path / "x.log", encoding="utf-8")
+    handler.addFilter(secrets.RedactingFilter())
+    logger = logging.getLogger("test.fragments")
+    logger.addHandler(handler)
+    try:
+        logger.warning("skipped record id %s", "r" * 10 + token[:9])
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    logged = (tmp_path / "x.log").read_text()
+    assert "skipped record id rrrrrrrrrr***" in logged and not leaked(token, logged)
