@@ -6,6 +6,7 @@ any registered value (and any bearer/JWT-looking token) with ``***``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -21,7 +22,7 @@ _TOKEN_PATTERNS = re.compile(
     r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?)([^\s\"',]+)"
     r"|eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}"
 )
-# A fragment of a registered secret this long is masked in untrusted text.
+# The shortest start or end of a registered secret masked in untrusted text.
 _FRAGMENT = 6
 
 
@@ -53,25 +54,27 @@ def _known() -> list[str]:
 
 
 def _mask_fragments(text: str) -> str:
-    """Mask every run of ``_FRAGMENT``+ characters that also occurs in a registered secret
-    (a server that echoes part of a token, or cuts one short, must not show that part)."""
+    """Mask the start or the end of a registered secret (at least half of it, and at least
+    ``_FRAGMENT`` characters): a server that cut a token short when echoing it must not
+    show that part. Inner pieces are left alone: a secret such as ``demo-workspace-token``
+    shares words with ordinary text."""
     known = _known()
     if not known or len(text) < _FRAGMENT:
         return text
-    grams = {s[i : i + _FRAGMENT] for s in known for i in range(len(s) - _FRAGMENT + 1)}
-    hidden = [False] * len(text)
-    for i in range(len(text) - _FRAGMENT + 1):
-        if text[i : i + _FRAGMENT] in grams:
-            hidden[i : i + _FRAGMENT] = [True] * _FRAGMENT
-    if not any(hidden):
-        return text
-    out: list[str] = []
-    for i, char in enumerate(text):
-        if not hidden[i]:
-            out.append(char)
-        elif i == 0 or not hidden[i - 1]:
-            out.append(MASK)
-    return "".join(out)
+    pattern = _fragment_pattern(tuple(known))
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+@functools.lru_cache(maxsize=8)
+def _fragment_pattern(known: tuple[str, ...]) -> re.Pattern[str] | None:
+    pieces: set[str] = set()
+    for secret in known:
+        shortest = max(_FRAGMENT, len(secret) // 2)
+        for size in range(shortest, len(secret)):
+            pieces.update((secret[:size], secret[-size:]))
+    if not pieces:
+        return None
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
 
 
 def _mask_cut_tail(text: str) -> str:
@@ -114,10 +117,10 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = redact_untrusted(message)  # log lines quote server text too
+        record.msg = redact(message)
         record.args = None
         if record.exc_text:
-            record.exc_text = redact_untrusted(record.exc_text)
+            record.exc_text = redact(record.exc_text)
         return True
 
 

@@ -121,11 +121,17 @@ def test_safe_line_masks_before_cutting() -> None:
 def test_safe_line_masks_a_token_the_server_cut_itself() -> None:
     token = fresh_token()
     secrets.register(token)
-    for size in range(6, len(token)):
+    for size in range(len(token) // 2, len(token)):  # half the token or more
         assert not leaked(token, secrets.safe_line("id " + token[:size] + " end"))
         assert not leaked(token, secrets.safe_line("id " + token[-size:] + " end"))
     # and at our own cut: the text ends with the start of a secret
     assert not leaked(token, secrets.safe_line("x" * 95 + token[:5] + "zzzzzz", 101))
+
+
+def test_words_shared_with_a_secret_are_not_masked() -> None:
+    secrets.register("demo-workspace-token")
+    line = "Bad response from server: a workspace message record was skipped"
+    assert secrets.safe_line(line) == line
 
 
 def test_safe_line_strips_controls_before_matching() -> None:
@@ -168,21 +174,3 @@ async def test_app_banner_and_log_hold_no_part_of_the_token(
         assert not leaked(token, text)
         assert "eyJhbGci" not in text and "eyJzdWIi" not in text
     assert "request id " + "r" * 40 in logged  # the request id was logged, masked, not dropped
-
-
-def test_log_lines_mask_a_fragment_of_a_secret(tmp_path: Path) -> None:
-    import logging
-
-    token = fresh_token()
-    secrets.register(token)
-    handler = logging.FileHandler(tmp_path / "x.log", encoding="utf-8")
-    handler.addFilter(secrets.RedactingFilter())
-    logger = logging.getLogger("test.fragments")
-    logger.addHandler(handler)
-    try:
-        logger.warning("skipped record id %s", "r" * 10 + token[:9])
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-    logged = (tmp_path / "x.log").read_text()
-    assert "skipped record id rrrrrrrrrr***" in logged and not leaked(token, logged)
