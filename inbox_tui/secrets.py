@@ -6,10 +6,10 @@ any registered value (and any bearer/JWT-looking token) with ``***``.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
+from collections.abc import Iterator
 
 from inbox_tui.text import sanitize
 
@@ -58,32 +58,57 @@ def _mask_fragments(text: str) -> str:
     ``_FRAGMENT`` characters): a server that cut a token short when echoing it must not
     show that part. Inner pieces are left alone: a secret such as ``demo-workspace-token``
     shares words with ordinary text."""
-    known = _known()
-    if not known or len(text) < _FRAGMENT:
+    if len(text) < _FRAGMENT:
         return text
-    pattern = _fragment_pattern(tuple(known))
-    return pattern.sub(MASK, text) if pattern is not None else text
+    spans = [span for secret in _known() for span in _fragment_spans(text, secret)]
+    if not spans:
+        return text
+    out: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if end <= done:
+            continue
+        if start >= done:
+            out.append(text[done:start])
+            out.append(MASK)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
 
 
-@functools.lru_cache(maxsize=8)
-def _fragment_pattern(known: tuple[str, ...]) -> re.Pattern[str] | None:
-    pieces: set[str] = set()
-    for secret in known:
-        shortest = max(_FRAGMENT, len(secret) // 2)
-        for size in range(shortest, len(secret)):
-            pieces.update((secret[:size], secret[-size:]))
-    if not pieces:
-        return None
-    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)))
+def _fragment_spans(text: str, secret: str) -> Iterator[tuple[int, int]]:
+    """Where ``text`` holds a long enough start or end of ``secret`` (found with
+    ``str.find`` and extended character by character: linear, whatever the secret)."""
+    size = len(secret)
+    shortest = max(_FRAGMENT, size // 2)
+    if shortest >= size:
+        return
+    head, tail = secret[:shortest], secret[-shortest:]
+    at = text.find(head)
+    while at != -1:
+        end = at + shortest
+        while end < len(text) and end - at < size and text[end] == secret[end - at]:
+            end += 1
+        yield at, end
+        at = text.find(head, at + 1)
+    at = text.find(tail)
+    while at != -1:
+        start, end = at, at + shortest
+        while start > 0 and end - start < size and text[start - 1] == secret[start - end - 1]:
+            start -= 1
+        yield start, end
+        at = text.find(tail, at + 1)
 
 
 def _mask_cut_tail(text: str) -> str:
     """``text`` is about to end at a cut: if its tail is the start of a registered secret
     (4+ characters), mask that tail too."""
     for secret in _known():
-        for size in range(min(len(secret), len(text)), 3, -1):
-            if text.endswith(secret[:size]):
-                return text[:-size] + MASK
+        first = secret[0]
+        window = min(len(secret) - 1, len(text))
+        for at in range(len(text) - window, len(text) - 3):
+            if text[at] == first and secret.startswith(text[at:]):
+                return text[:at] + MASK
     return text
 
 
