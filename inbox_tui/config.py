@@ -152,7 +152,7 @@ def load_config(path: Path | None = None, *, missing_ok: bool = False) -> Config
     ``missing_ok``, else a :class:`ConfigError` saying where to create it."""
     path = path or paths.config_file()
     try:
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except FileNotFoundError:
         if missing_ok:
             return Config(path=path)
@@ -163,15 +163,22 @@ def load_config(path: Path | None = None, *, missing_ok: bool = False) -> Config
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # editors on Windows add a BOM
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_message(path, exc)) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: invalid TOML: arrays or tables nested too deeply; "
+            "a config file needs at most a few levels"
+        ) from None
     try:
         config = Config.model_validate(data)
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply; check the file") from None
     except ValidationError as exc:
         problems = [printable(_problem(path, text, error)) for error in exc.errors()]
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -179,6 +186,32 @@ def load_config(path: Path | None = None, *, missing_ok: bool = False) -> Config
         error.problems = problems  # type: ignore[attr-defined]
         raise error from None
     return config.model_copy(update={"path": path, "warnings": _permission_warnings(path, config)})
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_regular(path: Path) -> bytes:
+    """The file's bytes, if it is a regular file. A FIFO would block ``read`` forever and
+    a device never ends: both are refused without waiting (opened non-blocking, checked
+    with ``fstat`` on what was actually opened)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f"cannot read {path}: it is a folder, not a config.toml file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(
+                f"cannot read {path}: it is not a regular file (a FIFO or device); "
+                "point INBOX_TUI_CONFIG at a config.toml file"
+            )
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"cannot read {path}: larger than 1 MiB, not a config file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

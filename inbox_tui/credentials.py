@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 ENV_TOKEN = "INBOX_TUI_TOKEN"
 ENV_SECRET_ID = "INBOX_TUI_SECRET_ID"
 ENV_SECRET_KEY = "INBOX_TUI_SECRET_KEY"
+# A command's stdout is read up to this much (a runaway `yes` must not fill memory).
+MAX_COMMAND_OUTPUT = 8 * 1024
+# No real token or key is longer; anything longer is some other output.
+MAX_SECRET_LENGTH = 4096
 
 
 class CredentialError(ConfigError):
@@ -78,6 +83,9 @@ def resolve(name: str, profile: Profile, env: Mapping[str, str] | None = None) -
         else:
             how = f"set {ENV_TOKEN}, or add token_command to the profile"
         raise CredentialError(f"no credentials for profile '{name}': {how}")
+    for value in (creds.token, creds.secret_id, creds.secret_key):
+        if value is not None:
+            check_secret(value, f"the {creds.describe()} for profile '{name}'")
     for value in (creds.token, creds.secret_key, _joined(creds)):
         secrets.register(value)
     return creds
@@ -125,9 +133,12 @@ def _from_commands(name: str, profile: Profile) -> Credentials | None:
     if profile.backend == "heymarket" and profile.secret_command:
         line = run_secret_command(name, "secret_command", profile.secret_command, profile)
         secret_id, secret_key = _split_secret(name, line, profile.secret_id)
+        for value in (secret_id, secret_key):
+            check_secret(value, f"secret_command of profile '{name}'")
         return Credentials("jwt", "secret_command", None, secret_id, secret_key)
     if profile.token_command:
         token = run_secret_command(name, "token_command", profile.token_command, profile)
+        check_secret(token, f"token_command of profile '{name}'")
         return Credentials("token", "token_command", token=token)
     return None
 
@@ -156,9 +167,45 @@ def _split_secret(name: str, line: str, configured_id: str | None) -> tuple[str,
     )
 
 
+def check_secret(value: str, where: str) -> None:
+    """A token or key must be printable ASCII without spaces and of sane length (else it
+    is some other output, and would break or leak through the HTTP header). The message
+    names ``where`` it came from, never the value."""
+    if len(value) > MAX_SECRET_LENGTH:
+        raise CredentialError(
+            f"{where} printed a value of {len(value)} characters (more than "
+            f"{MAX_SECRET_LENGTH}); that is not a token"
+        )
+    if not all("!" <= char <= "~" for char in value):
+        raise CredentialError(
+            f"{where} printed a value with spaces, control or non-ASCII characters; "
+            "a token is one word of printable ASCII"
+        )
+
+
+def _read_bounded(proc: subprocess.Popen[bytes], timeout: float) -> bytes | None:
+    """Up to ``MAX_COMMAND_OUTPUT + 1`` bytes of the command's stdout, read until it closes
+    it or that much arrived; None if neither happened within ``timeout``."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    result: list[bytes] = []
+
+    def read() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            result.append(stdout.read(MAX_COMMAND_OUTPUT + 1))
+
+    reader = threading.Thread(target=read, name="secret-command-stdout", daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        return None
+    return result[0] if result else b""
+
+
 def run_secret_command(name: str, key: str, command: str, profile: Profile) -> str:
     """Run ``command`` through the shell; its first stdout line, stripped. Raises
-    :class:`CredentialError` on failure, timeout or empty output, never quoting the output."""
+    :class:`CredentialError` on failure, timeout, empty or runaway output (more than
+    ``MAX_COMMAND_OUTPUT`` bytes), never quoting the output."""
     stdin = None if _stdin_is_tty() else subprocess.DEVNULL
     proc: subprocess.Popen[bytes] | None = None
     try:
@@ -172,7 +219,17 @@ def run_secret_command(name: str, key: str, command: str, profile: Profile) -> s
             )
         if interrupted:
             raise KeyboardInterrupt
-        out, _ = proc.communicate(timeout=profile.command_timeout)
+        started = time.monotonic()
+        out = _read_bounded(proc, profile.command_timeout)
+        if out is None:
+            raise subprocess.TimeoutExpired(command, profile.command_timeout)
+        if len(out) > MAX_COMMAND_OUTPUT:
+            _kill(proc)
+            raise CredentialError(
+                f"{key} of profile '{name}' printed more than {MAX_COMMAND_OUTPUT // 1024} KiB; "
+                "it should print just the secret on its first line"
+            )
+        proc.wait(timeout=max(0.0, profile.command_timeout - (time.monotonic() - started)))
     except OSError as exc:
         if proc is not None:
             raise

@@ -3,6 +3,8 @@ message written for the person at the terminal. None of them ever holds a secret
 
 from __future__ import annotations
 
+from inbox_tui.secrets import redact_untrusted
+
 
 class ApiError(Exception):
     """Base of every error the API layer raises."""
@@ -31,7 +33,8 @@ class ApiError(Exception):
         parts.append(self.detail)
         if self.request_id:
             parts.append(f"request id {self.request_id}")
-        return ": ".join(parts[:2]) + (f" [{parts[2]}]" if len(parts) > 2 else "")
+        text = ": ".join(parts[:2]) + (f" [{parts[2]}]" if len(parts) > 2 else "")
+        return redact_untrusted(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.user_message()!r})"

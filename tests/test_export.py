@@ -408,13 +408,15 @@ def test_stdout_write_failure_is_reported(
     assert status == 2 and "cannot write" in err
 
 
-def test_symlinked_output_replaces_the_file_not_the_link(tmp_path: Path) -> None:
+def test_symlinked_output_is_refused(tmp_path: Path) -> None:
+    # Another user may plant the link (issue 10 item 10): never write through one.
     real = tmp_path / "real.jsonl"
     real.write_text("old\n")
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
-    exporter.write_export([message("1", 0)], CONV, "jsonl", io.StringIO(), link)
-    assert link.is_symlink() and json.loads(real.read_text())["id"] == "1"
+    with pytest.raises(ConfigError, match="symbolic link"):
+        exporter.write_export([message("1", 0)], CONV, "jsonl", io.StringIO(), link)
+    assert link.is_symlink() and real.read_text() == "old\n"
 
 
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs")

@@ -52,8 +52,7 @@ from inbox_tui.errors import (
     RateLimited,
     ServerError,
 )
-from inbox_tui.secrets import redact
-from inbox_tui.text import one_line
+from inbox_tui.secrets import redact, safe_line
 
 log = logging.getLogger("inbox_tui.api")
 
@@ -168,20 +167,20 @@ def _request_id(response: httpx.Response) -> str | None:
     """The server's ``X-Request-Id``, as shown in errors: one sanitised line, secrets masked
     (a broken proxy may echo the Authorization header into it)."""
     value = response.headers.get("x-request-id")
-    return redact(one_line(value, 120)) if value else None
+    return safe_line(value, 120) if value else None
 
 
 def _detail_from_body(body: bytes) -> str:
     """A short, sanitised, redacted hint from an error body (``message``/``error`` field)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ""
     if isinstance(data, dict):
         for key in ("message", "error", "detail", "title"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return redact(one_line(value, 160))
+                return safe_line(value, 160)
     return ""
 
 
@@ -453,6 +452,8 @@ class ApiClient:
         except (ValueError, UnicodeDecodeError):
             error = BadResponse(f"{path} returned invalid or truncated JSON", **kw)
             raise _Retry(error, "invalid JSON") from None
+        except RecursionError:  # [[[[... nested deeper than the parser's stack: not retried
+            raise BadResponse(f"{path} returned JSON nested too deeply to read", **kw) from None
 
 
 def make_client(

@@ -90,7 +90,18 @@ def record_id(raw: Any) -> str:
     return "?"
 
 
+_skipped = 0
+
+
+def skipped_count() -> int:
+    """How many records have been skipped in this process so far (an export compares it
+    before and after, to tell "nothing there" from "nothing readable")."""
+    return _skipped
+
+
 def skip(kind: str, raw: Any, reason: str) -> None:
+    global _skipped
+    _skipped += 1
     log.warning("skipped a %s record (id %s): %s", kind, record_id(raw), reason)
 
 

@@ -16,13 +16,14 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from inbox_tui.api.parse import rfc3339
+from inbox_tui.api.parse import rfc3339, skipped_count
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
 from inbox_tui.dates import stamp
@@ -163,9 +164,14 @@ async def collect(
     first: list[Message],
     filters: Filters,
     progress: Progress | None = None,
+    skipped_before: int | None = None,
 ) -> list[Message]:
     """Every message of the thread (starting with the already fetched ``first`` batch) that
-    matches ``filters``, oldest first, each id once."""
+    matches ``filters``, oldest first, each id once.
+
+    With ``skipped_before`` (:func:`skipped_count` before the walk began): a thread whose
+    every record was unreadable raises :class:`BadResponse` instead of exporting nothing
+    as if it were empty."""
     batches: list[list[Message]] = [first]
     seen = len(first)
     if progress:
@@ -183,6 +189,13 @@ async def collect(
         seen += len(batch)
         if progress:
             progress(seen)
+    if seen == 0 and skipped_before is not None:
+        rejected = skipped_count() - skipped_before
+        if rejected > 0:
+            raise BadResponse(
+                f"the server sent {rejected} message record(s) and none could be read "
+                "(details in the log); nothing was exported"
+            )
     unique: dict[str, Message] = {}
     for batch in batches:
         for message in batch:
@@ -237,15 +250,30 @@ def write_jsonl(messages: Iterable[Message], out: IO[str], conversation: Convers
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may skip before it sees a formula's first character.
+_FORMULA_LEAD = " \t\r\n\"'\u00a0\u3000"
+# A plain number (a phone number in E.164, a numeric id) is harmless as a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 def _csv_cell(name: str, value: object) -> object:
-    # Spreadsheets run cells starting with = + - @ as formulas; customers write the bodies.
-    if name in ("body", "author") and isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """Every server-supplied cell is neutralised (OWASP): a cell that starts, after any
+    leading quotes or blanks, with = + - @ TAB or CR gets a ``'`` in front, so a
+    spreadsheet shows it as text instead of running it (``=HYPERLINK(...)``, ``@sum(1)``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if (
+        isinstance(value, str)
+        and (
+            value.startswith(_FORMULA_START)
+            or value.lstrip(_FORMULA_LEAD).startswith(_FORMULA_START)
+        )
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
 
 
 def write_csv(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
@@ -301,7 +329,9 @@ async def export_conversation(
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written."""
     filters = filters or Filters()
-    messages = await collect(backend.thread(conversation, filters), [], filters)
+    messages = await collect(
+        backend.thread(conversation, filters), [], filters, skipped_before=skipped_count()
+    )
     await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
     return len(messages)
 
@@ -321,6 +351,11 @@ def write_export(
         stdout.flush()
         return
     target = output.expanduser()
+    if target.is_symlink() and not _trusted_stream_link(target):
+        raise ConfigError(
+            f"refusing to write {target}: it is a symbolic link (it could point at another "
+            "file); remove it or choose another name"
+        )
     if target.is_dir():
         raise ConfigError(f"cannot write {target}: it is a folder; name a file")
     if target.exists() and not target.is_file():
@@ -331,10 +366,12 @@ def write_export(
         except OSError as exc:
             raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
         return
-    target = Path(os.path.realpath(target))  # replace a symlink's file, not the link
     directory = target.parent
     if not directory.is_dir():
         raise ConfigError(f"cannot write {output}: the folder {directory} does not exist")
+    # mkstemp opens with O_CREAT|O_EXCL (mode 0600), which never follows a symlink; the
+    # rename then replaces the name itself: a link planted meanwhile is replaced, its target
+    # never written.
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     except OSError as exc:
@@ -351,3 +388,15 @@ def write_export(
         if isinstance(exc, OSError):
             raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
+
+
+def _trusted_stream_link(link: Path) -> bool:
+    """``/dev/stdout`` and friends: a link owned by root or by us that ends at a device or
+    pipe, not at a file (those are written into; any other symlink is refused)."""
+    try:
+        owner = link.lstat().st_uid
+        mode = link.stat().st_mode
+    except OSError:
+        return False
+    ours = owner in (0, os.getuid()) if hasattr(os, "getuid") else False
+    return ours and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)

@@ -417,7 +417,7 @@ class InboxApp(App[None]):
         from inbox_tui.ui.export_path import default_path
 
         path = default_path(conversation, self.clock())
-        self.notify(f"Exporting to {path.name}…", timeout=2, markup=False)
+        self.notify(f"Exporting to {path}…", timeout=4, markup=False)
         count = await self.errors.attempt(
             Source.EXPORT,
             lambda: self._export(conversation),

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import Static
 
-from inbox_tui.secrets import redact
-from inbox_tui.text import one_line
+from inbox_tui.config import ConfigError
+from inbox_tui.secrets import safe_line
 
 Retry = Callable[[], object]
 
@@ -23,11 +23,13 @@ def error_text(error: BaseException) -> str:
     user_message = getattr(error, "user_message", None)
     if callable(user_message):
         message = str(user_message())
+    elif isinstance(error, ConfigError):  # written for the user (e.g. an export refused)
+        message = str(error)
     elif isinstance(error, TimeoutError):
         message = "Network error: the request timed out"
     else:
         message = f"Unexpected error ({type(error).__name__}): see the log for details"
-    return redact(one_line(message, 300))
+    return safe_line(message, 300)
 
 
 class ErrorBanner(Static):

@@ -22,6 +22,7 @@ import webbrowser
 from collections.abc import Callable
 from datetime import tzinfo
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -38,7 +39,7 @@ from textual.strip import Strip
 from inbox_tui.core.backend import MessagePager
 from inbox_tui.models import Conversation, Filters
 from inbox_tui.models import Message as SmsMessage
-from inbox_tui.text import sanitize
+from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.widgets.thread_layout import (
     LayoutContext,
@@ -73,6 +74,17 @@ def first_url(message: SmsMessage) -> str | None:
         return sanitize(message.media_url, keep_newlines=False)
     match = _URL.search(sanitize(message.body))
     return match.group(0).rstrip(".,;:!?)]}") if match else None
+
+
+def openable(url: str) -> bool:
+    """Only http(s) links with a host go to the browser: ``file:``, ``javascript:``,
+    ``data:`` or a custom scheme from a (hostile) server could read local files or, through
+    ``os.startfile`` on Windows, run programs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def can_open_browser() -> bool:
@@ -793,6 +805,16 @@ class ThreadView(ScrollView, can_focus=True):
         url = first_url(message) if message else None
         if not url:
             self.notify("no link or media in this message", severity="warning", timeout=3)
+            return
+        if not openable(url):
+            self.app.copy_to_clipboard(url)
+            self.notify(
+                f"{one_line(url, 300)}\n(copied; not opened: only http and https links are)",
+                title="link not opened",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
             return
         if can_open_browser():
             self.run_worker(lambda: webbrowser.open(url), thread=True, group="thread-open")
