@@ -300,13 +300,9 @@ class InboxApp(App[None]):
         store = self.store
         if store is None:
             return
-        if store.recovered_from is not None:
-            self.notify(
-                f"The cache was damaged and has been reset; the old file is {store.recovered_from}",
-                severity="warning",
-                timeout=8,
-                markup=False,
-            )
+        # Why the cache is reset, a read-only copy or in memory (None: all is well).
+        if notice := getattr(store, "notice", None):
+            self.notify(notice, severity="warning", timeout=8, markup=False)
 
     def _reload_cached(self, *, count: bool) -> None:
         convs = self.cached_conversations
