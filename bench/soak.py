@@ -422,7 +422,86 @@ def main(argv: list[str] | None = None) -> int:
         + len(result["problems"])
         + hostile
     )
+    bad += locked_cache_scenario()
     return 1 if bad else 0
+
+
+def locked_cache_scenario(hold: float = 0.6, busy: float = 0.1, pages: int = 10) -> int:
+    """Another connection holds ``BEGIN EXCLUSIVE`` on the cache while a Store opens it and
+    writes pages of messages (each refused write is retried, as the user's r would), then
+    releases it. Prints the soak's lines; returns how many things went wrong."""
+    import sqlite3
+    import tempfile
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from inbox_tui.models import Direction, Message
+    from inbox_tui.store import Store
+    from inbox_tui.store.db import CacheLocked
+
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    batches = [
+        [
+            Message(id=f"m{p}-{i}", source="workspace", conversation_key="+14155550100",
+                    contact="+14155550100", direction=Direction.INBOUND, status="received",
+                    body=f"page {p} message {i}", created_at=t0 + timedelta(seconds=p * 50 + i))
+            for i in range(50)
+        ]
+        for p in range(pages)
+    ]  # fmt: skip
+    refused = 0
+
+    async def create(path: Path) -> None:
+        await (await Store.open(path)).close()
+
+    async def write_all(path: Path) -> str:
+        nonlocal refused
+        store = await Store.open(path, busy_timeout=busy, check=True)
+        try:
+            for batch in batches:
+                for _ in range(int(30 / busy)):  # bounded: 30 s at most
+                    try:
+                        await store.upsert_messages(batch)
+                        break
+                    except CacheLocked:
+                        refused += 1
+                        await asyncio.sleep(busy)
+            return store.mode
+        finally:
+            await store.close()
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "locked.sqlite3"
+        asyncio.run(create(path))
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN EXCLUSIVE")
+        release = threading.Timer(hold, lambda: (holder.execute("ROLLBACK"), holder.close()))
+        release.start()
+        try:
+            mode = asyncio.run(write_all(path))
+        finally:
+            release.join()
+        conn = sqlite3.connect(path)
+        ids = [row[0] for row in conn.execute("SELECT id FROM messages")]
+        conn.close()
+        moved = len(list(Path(folder).glob("*.corrupt-*")))
+    expected = [m.id for batch in batches for m in batch]
+    lost = len(set(expected) - set(ids))
+    dups = len(ids) - len(set(ids))
+    lines = [
+        f"locked cache: another connection held BEGIN EXCLUSIVE for {hold:.1f} s while a "
+        f"store opened and wrote {pages} pages (busy timeout {busy:.1f} s)",
+        f"  store opened as     {mode}",
+        f"  writes refused      {refused} (typed CacheLocked, each retried by the caller)",
+        f"  messages expected   {len(expected)}",
+        f"  messages lost       {lost}",
+        f"  duplicates          {dups}",
+        f"  moved aside         {moved}",
+        f"  wall time           {time.perf_counter() - started:.1f} s",
+    ]
+    print("\n".join(lines), flush=True)
+    return lost + dups + moved + (mode != "normal")
 
 
 if __name__ == "__main__":

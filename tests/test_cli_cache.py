@@ -21,4 +21,5 @@ def test_cache_path_for_explicit_account_flags_is_the_command_line_cache(
     flags: list[str], isolated_dirs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["cache", "path", *flags]) == 0
-    assert capsys.readouterr().out.strip().endswith("command-line.sqlite3")
+    name = Path(capsys.readouterr().out.strip()).name  # command-line-<account digest>
+    assert name.startswith("command-line-") and name.endswith(".sqlite3")

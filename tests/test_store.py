@@ -380,7 +380,9 @@ async def test_cache_from_a_newer_version_is_left_alone(isolated_dirs: Path) -> 
     conn.execute("UPDATE schema_version SET version = 99")
     conn.close()
     with pytest.raises(CacheTooNew):
-        await Store.open_profile()
+        await Store.open_profile(recover=False)
+    async with await Store.open_profile() as s:  # the app always gets a store: in memory
+        assert s.mode == "memory" and s.notice is not None and "newer" in s.notice
     assert cache_path("default").exists()
 
 

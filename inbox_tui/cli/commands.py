@@ -15,7 +15,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from inbox_tui import paths, secrets
-from inbox_tui.cli.target import COMMAND_LINE, Target, _explicit, load, resolve_target, warn
+from inbox_tui.cli.target import (
+    COMMAND_LINE,
+    DEMO,
+    Target,
+    _explicit,
+    cache_account,
+    demo_account,
+    explicit_profile,
+    load,
+    resolve_target,
+    warn,
+)
 from inbox_tui.config import COMMAND_FIELDS, SECRET_FIELDS, ConfigError, Profile
 from inbox_tui.credentials import ENV_SECRET_ID, ENV_SECRET_KEY, ENV_TOKEN, planned_source
 from inbox_tui.text import one_line
@@ -92,65 +103,87 @@ def build_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> Any:
     from inbox_tui.ui.app import InboxApp  # Textual costs time: only now
 
     log.info("opening %s (%s)", target.name, getattr(backend, "label", target.profile.url))
-    record_last_profile(target.name)
+    account = target.cache_account
+    record_last_profile(target.name, account)
     return InboxApp(
         backend,
         profile_name=target.name,
         inbox_id=target.profile.inbox,
         insecure=target.insecure_transport,
         offline=False,
-        store=_store_opener(target.name),
+        store=_store_opener(target.name, account),
         settings=profile,
     )
 
 
-def _store_opener(profile_name: str) -> Callable[[], Awaitable[Any]]:
-    """The app opens the cache itself, on its own loop (SQLite runs on the store's threads)."""
+def _store_opener(profile_name: str, account: str | None) -> Callable[[], Awaitable[Any]]:
+    """The app opens the cache itself, on its own loop (SQLite runs on the store's threads).
+    A pre-account cache file of this profile is renamed first when it provably holds only
+    this account (see :func:`inbox_tui.store.store.adopt_legacy`)."""
 
     async def open_store() -> Any:
         from inbox_tui.store import Store
 
-        return await Store.open_profile(profile_name)
+        if account is not None:
+            await asyncio.to_thread(_adopt_legacy, profile_name, account)
+        return await Store.open_profile(profile_name, account=account)
 
     return open_store
 
 
-def offline_profile(args: argparse.Namespace) -> tuple[str, Profile | None]:
-    """Which cache ``--offline`` opens: ``--demo`` → "demo"; ``--profile`` or the config's
-    default profile; else the profile used last (recorded in the cache directory)."""
-    from inbox_tui.store.last_profile import read_last_profile
+def _adopt_legacy(profile_name: str, account: str) -> None:
+    from inbox_tui.store.store import adopt_legacy
+
+    backend = account.split("|")[1] if account.startswith("demo|") else account.split("|")[0]
+    try:
+        adopt_legacy(profile_name, account, backend, shared=profile_name == COMMAND_LINE)
+    except OSError as exc:
+        log.warning("cache rename of %s skipped: %s", profile_name, exc)
+
+
+def cache_target(
+    args: argparse.Namespace, *, what: str = "--offline"
+) -> tuple[str, Profile | None, str | None]:
+    """Which cache ``--offline`` (and ``inbox-tui cache``) opens: ``--demo`` → the demo of
+    ``--backend``; explicit account flags → that command-line account; ``--profile`` or
+    the config's default profile; else the profile and account used last (recorded in the
+    cache directory). Returns ``(profile name, profile or None, cache account or None)``;
+    the account is None only for a last profile recorded by an older version."""
+    from inbox_tui.store.last_profile import read_last_account, read_last_profile
 
     if getattr(args, "demo", False):
-        return "demo", None
-    if _explicit(args) and not args.profile:
-        return COMMAND_LINE, None
+        return DEMO, None, demo_account(getattr(args, "backend", None))
+    if _explicit(args):
+        name, profile = explicit_profile(args)
+        return name, profile, cache_account(profile)
     try:
         config = load(missing_ok=True)
-        return config.profile(args.profile)
+        name, profile = config.profile(args.profile)
+        return name, profile, cache_account(profile)
     except ConfigError:
         if args.profile:
             raise
     last = read_last_profile()
     if last is None:
         raise ConfigError(
-            "--offline: no profile configured and no cache used yet; run inbox-tui "
+            f"{what}: no profile configured and no cache used yet; run inbox-tui "
             "(or inbox-tui --demo) online once so there is a cache to open"
         )
-    return last, None
+    return last, None, read_last_account()
 
 
 def _build_offline_app(args: argparse.Namespace) -> Any:
     from inbox_tui.core.offline import CacheOnlyBackend
     from inbox_tui.ui.app import InboxApp
 
-    name, profile = offline_profile(args)
+    name, profile, account = cache_target(args)
     log.info("opening the cache of %s offline", name)
     return InboxApp(
         CacheOnlyBackend("offline cache"),
         profile_name=name,
         inbox_id=(args.inbox or (profile.inbox if profile else None)),
         offline=True,
-        store=_store_opener(name),
+        store=_store_opener(name, account),
         settings=profile,
     )
 
@@ -376,22 +409,15 @@ def _check_target(target: Target) -> int:
 def cache(args: argparse.Namespace) -> int:
     from inbox_tui.store import maintenance
 
-    name = _profile_name(args)
+    name, _, account = cache_target(args, what="cache")
+    if account is not None:
+        _adopt_legacy(name, account)
     if args.action == "path":
-        print(maintenance.cache_path(name))
+        print(maintenance.cache_path(name, account))
     elif args.action == "stats":
-        for key, value in maintenance.cache_stats(name).items():
+        for key, value in maintenance.cache_stats(name, account).items():
             print(f"{key}: {value}")
     else:
-        maintenance.cache_clear(name)
+        maintenance.cache_clear(name, account)
         print(f"cleared the cache of profile {name}")
     return 0
-
-
-def _profile_name(args: argparse.Namespace) -> str:
-    if getattr(args, "demo", False):
-        return "demo"
-    if _explicit(args) and not args.profile:
-        return COMMAND_LINE
-    config = load(missing_ok=True)
-    return config.profile(args.profile)[0]

@@ -9,6 +9,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
@@ -22,7 +23,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 COMMAND_LINE = "command-line"
+DEMO = "demo"
+DEMO_SEED = 7  # the embedded demo server's dataset
 _warned: set[str] = set()
+
+
+def cache_account(profile: Profile, *, demo_seed: int | None = None) -> str:
+    """What names the account a cache belongs to: backend + base URL + workspace id (a
+    heymarket base URL serves the team of the credentials). The demo: backend + dataset
+    seed, since its URL has a new random port every run."""
+    if demo_seed is not None:
+        return demo_account(profile.backend, demo_seed)
+    parts = urlsplit(profile.url)
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    account = (profile.workspace or "") if profile.backend == "workspace" else ""
+    return f"{profile.backend}|{url}|{account}"
+
+
+def demo_account(backend: str | None, seed: int = DEMO_SEED) -> str:
+    """The cache account of ``--demo [--backend X]`` (no server needed: for --offline)."""
+    return f"demo|{backend or 'heymarket'}|seed={seed}"
 
 
 @dataclass
@@ -35,6 +55,12 @@ class Target:
 
     def backend(self) -> Backend:
         return build_backend(self.profile, self.credentials, insecure=self.insecure_transport)
+
+    @property
+    def cache_account(self) -> str:
+        if self.server is not None:
+            return cache_account(self.profile, demo_seed=getattr(self.server, "seed", DEMO_SEED))
+        return cache_account(self.profile)
 
 
 def warn(message: str) -> None:
@@ -83,31 +109,10 @@ def resolve_target(
             secrets.register(value)
         if args.inbox:
             profile = profile.model_copy(update={"inbox": args.inbox})
-        return Target("demo", profile, credentials, server=server)
+        return Target(DEMO, profile, credentials, server=server)
 
     if _explicit(args):
-        base: dict[str, Any] = {}
-        name = COMMAND_LINE
-        if args.profile:
-            config = load()
-            name, chosen = config.profile(args.profile)
-            base = chosen.model_dump(exclude_none=True)
-        if args.backend and args.backend != base.get("backend", args.backend):
-            base = {k: v for k, v in base.items() if k not in ("inbox", "workspace")}
-        overrides = {
-            "backend": args.backend,
-            "base_url": args.base_url,
-            "inbox": args.inbox,
-            "workspace": args.workspace,
-        }
-        base.update({k: v for k, v in overrides.items() if v})
-        try:
-            profile = Profile.model_validate(base)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
-            flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else ""
-            raise ConfigError(f"command line: {flag + ': ' if flag else ''}{message}") from None
+        name, profile = explicit_profile(args)
     else:
         config = load()
         name, profile = config.profile(args.profile)
@@ -127,3 +132,29 @@ def resolve_target(
         log.info("offline without credentials for profile %s", name)
         credentials = Credentials("token", "offline placeholder", token="offline")
     return Target(name, profile, credentials, insecure_transport)
+
+
+def explicit_profile(args: argparse.Namespace) -> tuple[str, Profile]:
+    """The account named by ``--backend/--base-url/--workspace`` (over ``--profile``)."""
+    base: dict[str, Any] = {}
+    name = COMMAND_LINE
+    if args.profile:
+        config = load()
+        name, chosen = config.profile(args.profile)
+        base = chosen.model_dump(exclude_none=True)
+    if args.backend and args.backend != base.get("backend", args.backend):
+        base = {k: v for k, v in base.items() if k not in ("inbox", "workspace")}
+    overrides = {
+        "backend": args.backend,
+        "base_url": args.base_url,
+        "inbox": args.inbox,
+        "workspace": args.workspace,
+    }
+    base.update({k: v for k, v in overrides.items() if v})
+    try:
+        return name, Profile.model_validate(base)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else ""
+        raise ConfigError(f"command line: {flag + ': ' if flag else ''}{message}") from None

@@ -3,8 +3,8 @@ the open thread + the poller, and which of them last failed.
 
 The app is a shell over this: it asks the session for what to show (pagers, pages,
 updates), runs those calls in its workers and routes failures by :class:`Source`. There is
-always a store: when the profile's cache cannot be opened the session runs on a temporary
-one and says so, so there is one data path (cache first, then the server).
+always a store: when the profile's cache cannot be opened the session runs on one in
+memory and says so, so there is one data path (cache first, then the server).
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ class ThreadUpdate:
 @dataclass(frozen=True)
 class StoreOpening:
     """How the cache opened: ``error`` when the profile's file could not be used (the
-    session then runs on a temporary cache), ``notice`` for a warning worth showing."""
+    session then runs on a cache in memory), ``notice`` for a warning worth showing (a
+    damaged cache was reset, a read-only copy, a locked file: see ``Store.notice``)."""
 
     error: Exception | None = None
     notice: str | None = None
@@ -124,25 +125,19 @@ class Session:
         return self._store
 
     async def open(self) -> StoreOpening:
-        """Open the cache; when the profile's cannot be opened, a temporary one."""
+        """Open the cache; when the profile's cannot be opened, one in memory."""
         if self._store is not None:
-            return StoreOpening(notice=self._recovery_notice(self._store.recovered_from))
+            return StoreOpening(notice=self._store.notice)
         opener, self._open_store = self._open_store, None
         if opener is not None:
             try:
                 self._store = await opener()
             except Exception as error:
-                self._store = await Store.open_temporary()
+                self._store = await Store.memory()
                 return StoreOpening(error=error)
-            return StoreOpening(notice=self._recovery_notice(self._store.recovered_from))
-        self._store = await Store.open_temporary()
+            return StoreOpening(notice=self._store.notice)
+        self._store = await Store.memory()  # no cache asked for: this run's memory only
         return StoreOpening()
-
-    @staticmethod
-    def _recovery_notice(moved: Path | None) -> str | None:
-        if moved is None:
-            return None
-        return f"The cache was damaged and has been reset; the old file is {moved}"
 
     async def close(self) -> None:
         if self.poller is not None:

@@ -7,20 +7,121 @@ intact. A database newer than this code is refused rather than guessed at.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA_VERSION = 2
+BUSY_TIMEOUT = 5.0  # seconds another inbox-tui may hold the write lock before we give up
+QUICK_CHECK_MAX_BYTES = 128 * 1024 * 1024  # bigger files skip the open-time check (speed)
+COMPANIONS = ("-wal", "-shm", "-journal")
+CLEAR_HINT = "run `inbox-tui cache clear`"
 
 
 class CacheError(Exception):
     """The cache file cannot be used (newer schema, corrupt, not a database)."""
 
+    def user_message(self) -> str:
+        return str(self)
+
 
 class CacheTooNew(CacheError):
     """Written by a newer inbox-tui: left untouched (that version may still need it)."""
+
+
+class CacheCorrupt(CacheError):
+    """Not a database, or its integrity check fails: the only case moved aside."""
+
+
+class CacheLocked(CacheError):
+    """Another process held the write lock longer than the busy timeout."""
+
+
+class CacheReadOnly(CacheError):
+    """The file or its directory cannot be written."""
+
+
+class CacheFull(CacheError):
+    """The disk (or the database's page limit) is full."""
+
+
+def classify(exc: BaseException, path: Path | str) -> CacheError:
+    """One typed :class:`CacheError` with a one-line message naming the fix."""
+    if isinstance(exc, CacheError):
+        return exc
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    low = text.lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or name == "SQLITE_FULL":
+        return CacheFull(
+            f"The disk holding the cache is full ({path}): free some space or {CLEAR_HINT}; "
+            "changes are not being saved"
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in low:
+        return CacheLocked(
+            f"The cache {path} is locked by another program (another inbox-tui?): "
+            "close it to save changes again"
+        )
+    if (
+        name.startswith("SQLITE_READONLY")
+        or "readonly" in low
+        or isinstance(exc, PermissionError)
+        or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM))
+        or (name == "SQLITE_CANTOPEN" and Path(path).exists())
+    ):
+        return read_only(Path(path))
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "malformed" in low:
+        return CacheCorrupt(
+            f"The cache {path} is damaged ({text}): {CLEAR_HINT}; it is rebuilt from the server"
+        )
+    return CacheError(f"cannot use the cache {path}: {text}")
+
+
+def read_only(path: Path) -> CacheReadOnly:
+    """The error for a cache file or directory this process cannot write."""
+    folder = path.parent
+    if not path.exists() or not os.access(folder, os.W_OK):
+        return CacheReadOnly(
+            f"The cache directory {folder} is read-only: make it writable (chmod u+w) "
+            "or point INBOX_TUI_CACHE_DIR elsewhere"
+        )
+    return CacheReadOnly(
+        f"The cache {path} is read-only: make it writable (chmod u+w) or {CLEAR_HINT}"
+    )
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite would open an unwritable file read-only and fail only at the first write."""
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise read_only(path)
+
+
+def private_file(path: Path) -> None:
+    """0600 for the file and its WAL/SHM companions that exist (fixes older, wider files)."""
+    for file in (path, *(path.with_name(path.name + s) for s in COMPANIONS)):
+        with contextlib.suppress(OSError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) as 0700; tighten it if it already exists wider."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty 0600 file unless it exists: SQLite gives WAL/SHM the same mode."""
+    if path.exists():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
 
 
 # Version 1: the first release shape. Kept verbatim: tests build real v1 files from it.
@@ -150,10 +251,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (disk full, I/O error): don't mask the cause.
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -167,29 +271,53 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+def _too_new(current: int) -> CacheTooNew:
+    return CacheTooNew(
+        f"cache schema version {current} is newer than this inbox-tui understands "
+        f"({SCHEMA_VERSION}); upgrade inbox-tui or run `inbox-tui cache clear`"
+    )
+
+
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Bring the database forward to ``target``, one transaction per step."""
-    current = schema_version(conn)
+    """Bring the database forward to ``target`` in one ``BEGIN IMMEDIATE`` transaction.
+
+    The version is read again inside the transaction (holding the write lock), so two
+    processes opening the same old or new file never both run a step. An empty file gets
+    every step in that one transaction: it is created at the current schema.
+    """
+    current = schema_version(conn)  # fast path: no write lock when nothing is to do
     if current > SCHEMA_VERSION:
-        raise CacheTooNew(
-            f"cache schema version {current} is newer than this inbox-tui understands "
-            f"({SCHEMA_VERSION}); upgrade inbox-tui or run `inbox-tui cache clear`"
-        )
-    while current < target:
-        step = current + 1
-        with transaction(conn):
+        raise _too_new(current)
+    if current >= target:
+        return current
+    with transaction(conn):
+        current = schema_version(conn)
+        if current > SCHEMA_VERSION:
+            raise _too_new(current)
+        if current >= target:
+            return current
+        for step in range(current + 1, target + 1):
             MIGRATIONS[step](conn)
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            conn.execute("DELETE FROM schema_version")
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (step,))
-        current = step
-    return current
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (target,))
+    return target
 
 
 def connect(
-    path: Path, *, readonly: bool = False, migrate_schema: bool = True
+    path: Path,
+    *,
+    readonly: bool = False,
+    migrate_schema: bool = True,
+    busy_timeout: float = BUSY_TIMEOUT,
+    check: bool = False,
 ) -> sqlite3.Connection:
-    """Open ``path`` with the cache's pragmas; create/migrate it unless ``readonly``."""
+    """Open ``path`` with the cache's pragmas; create/migrate it unless ``readonly``.
+
+    Failures are typed (:func:`classify`): only :class:`CacheCorrupt` means the file is
+    damaged. ``check`` runs ``PRAGMA quick_check`` on files up to
+    :data:`QUICK_CHECK_MAX_BYTES`.
+    """
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -199,28 +327,56 @@ def connect(
                 check_same_thread=False,
             )
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                private_dir(path.parent)
+            _create_private(path)
+            _check_writable(path)
+            private_file(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except (sqlite3.Error, OSError) as exc:
-        raise CacheError(f"cannot open cache {path}: {exc}") from exc
+        raise classify(exc, path) from exc
     try:
-        _configure(conn, readonly=readonly, migrate_schema=migrate_schema)
-    except sqlite3.DatabaseError as exc:
+        _configure(
+            conn,
+            readonly=readonly,
+            migrate_schema=migrate_schema,
+            busy_timeout=busy_timeout,
+        )
+        if check:
+            quick_check(conn, path)
+    except (sqlite3.Error, OSError) as exc:
         conn.close()
-        raise CacheError(f"cannot open cache {path}: {exc}") from exc
+        raise classify(exc, path) from exc
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _configure(conn: sqlite3.Connection, *, readonly: bool, migrate_schema: bool) -> None:
-    conn.execute("PRAGMA busy_timeout = 5000")
+def quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise :class:`CacheCorrupt` when SQLite's quick check finds damage (small files)."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+            return
+    rows = conn.execute("PRAGMA quick_check(3)").fetchall()
+    if rows != [("ok",)]:
+        detail = "; ".join(str(r[0]) for r in rows)[:200]
+        raise CacheCorrupt(
+            f"The cache {path} is damaged ({detail}): {CLEAR_HINT}; it is rebuilt from the server"
+        )
+
+
+def _configure(
+    conn: sqlite3.Connection, *, readonly: bool, migrate_schema: bool, busy_timeout: float
+) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {max(int(busy_timeout * 1000), 0)}")
     if not readonly:
-        # Only takes effect on a new file (before the first table): lets eviction give
-        # pages back to the filesystem.
-        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        conn.execute("PRAGMA journal_mode = WAL")
+        # Only on a new file (before the first table): lets eviction give pages back to
+        # the filesystem. On an existing file it would take the write lock for nothing.
+        if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -232,3 +388,10 @@ def _configure(conn: sqlite3.Connection, *, readonly: bool, migrate_schema: bool
             f"cache schema version {version} differs from {SCHEMA_VERSION}; "
             "open it read-write once to migrate"
         )
+
+
+def configure_memory(conn: sqlite3.Connection) -> None:
+    """Pragmas and schema of an in-memory cache (empty or copied from a file)."""
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    migrate(conn)

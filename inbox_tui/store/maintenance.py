@@ -13,19 +13,19 @@ from inbox_tui.store.store import profile_path
 _SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-def cache_path(profile: str = "default") -> Path:
-    """The cache file of ``profile`` (it may not exist yet)."""
-    return profile_path(profile)
+def cache_path(profile: str = "default", account: str | None = None) -> Path:
+    """The cache file of ``profile`` for ``account`` (it may not exist yet)."""
+    return profile_path(profile, account)
 
 
 def _files(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in _SUFFIXES]
 
 
-def cache_stats(profile: str = "default") -> dict[str, Any]:
+def cache_stats(profile: str = "default", account: str | None = None) -> dict[str, Any]:
     """Size and contents of a profile's cache. Never creates or changes the file; a
     damaged one is described by an ``error`` entry."""
-    path = cache_path(profile)
+    path = cache_path(profile, account)
     size = sum(p.stat().st_size for p in _files(path) if p.exists())
     stats: dict[str, Any] = {
         "profile": profile,
@@ -62,9 +62,9 @@ def cache_stats(profile: str = "default") -> dict[str, Any]:
     return stats
 
 
-def cache_clear(profile: str = "default") -> None:
+def cache_clear(profile: str = "default", account: str | None = None) -> None:
     """Delete a profile's cache file (and its WAL/SHM companions). Idempotent."""
-    for file in _files(cache_path(profile)):
+    for file in _files(cache_path(profile, account)):
         file.unlink(missing_ok=True)
 
 

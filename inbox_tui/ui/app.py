@@ -94,7 +94,7 @@ class InboxApp(App[None]):
         tz: tzinfo | None = None,
     ) -> None:
         """``store``: the cache, or an async opener the app awaits at mount (SQLite runs
-        on the store's threads); None: a temporary cache for this run only."""
+        on the store's threads); None: a cache in memory for this run only."""
         super().__init__()
         self.session = Session(
             backend, store=store, offline=offline, inbox_id=inbox_id, settings=settings, clock=clock
@@ -155,7 +155,7 @@ class InboxApp(App[None]):
         opening = await self.session.open()
         if opening.error is not None:
             self.show_error(opening.error, None, Source.CACHE)
-            self.notify("Running on a temporary cache: nothing is kept after you quit.")
+            self.notify("The cache is in memory for this run: nothing is kept after you quit.")
         if opening.notice:
             self.notify(opening.notice, severity="warning", timeout=8, markup=False)
         self.reload(count=False)
