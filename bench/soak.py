@@ -405,14 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = run(args.rate, args.threads, args.seed, args.conversations, args.big, args.max_retries)
     print(report(result), flush=True)
-    if args.json:
-        print(json.dumps(result), flush=True)
     hostile = 0
     if not args.no_hostile:
         extra = run_hostile(args.conversations, args.big, args.threads)
         print(report_hostile(extra), flush=True)
-        if args.json:
-            print(json.dumps(extra), flush=True)
+        result = {**result, "hostile": extra}
         hostile = hostile_bad(extra)
     bad = (
         result["messages_lost"]
@@ -422,8 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         + len(result["problems"])
         + hostile
     )
-    bad += locked_cache_scenario()
-    return 1 if bad else 0
+    locked_bad = locked_cache_scenario()
+    if args.json:  # last, on one line: the whole run's numbers for scripts and tests
+        print(json.dumps({**result, "locked_cache_problems": locked_bad}), flush=True)
+    return 1 if bad + locked_bad else 0
 
 
 def locked_cache_scenario(hold: float = 0.6, busy: float = 0.1, pages: int = 10) -> int:
