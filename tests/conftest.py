@@ -14,7 +14,10 @@ settings.register_profile("ci", deadline=None, max_examples=200)
 settings.register_profile(
     "nightly", deadline=None, max_examples=10_000, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# HYPOTHESIS_PROFILE wins; otherwise CI (set by .ci/run and most CI services) selects "ci".
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 
 @pytest.fixture(autouse=True)
