@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from support.logging_reset import restored_logging
 
 settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, max_examples=200)
@@ -31,6 +32,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("INBOX_TUI_TOKEN", "INBOX_TUI_SECRET_ID", "INBOX_TUI_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def reset_logging() -> Iterator[None]:
+    """Leave logging as the test found it (``main()`` run in-process installs a file handler
+    on the root logger at INFO, pointing into this test's temporary directory)."""
+    with restored_logging():
+        yield
 
 
 @pytest.fixture(scope="session")
