@@ -262,19 +262,26 @@ async def test_workspace_broken_records_are_skipped_with_a_log_line(
     assert len(skipped) == len(WORKSPACE_BROKEN_RECORDS)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [{"id": 1}, [None, 3], "inboxes", None, [{"id": None}, {"name": "x"}]],
-    ids=["object", "nulls", "string", "null", "no ids"],
-)
-async def test_heymarket_inboxes_wrong_shapes(body: object) -> None:
+@pytest.mark.parametrize("body", [{"id": 1}, "inboxes", None], ids=["object", "string", "null"])
+async def test_heymarket_inboxes_not_a_list_is_a_typed_error(body: object) -> None:
+    """``GET /v1/inboxes`` answers an array: anything else is a bad response, with the
+    request id the vendor's support asks for."""
     backend = heymarket(lambda request: as_json(body))
     try:
-        try:
-            inboxes = await backend.inboxes()
-        except BadResponse as error:
-            assert error.request_id == "req_malformed"
-            return
+        with pytest.raises(BadResponse) as caught:
+            await backend.inboxes()
+    finally:
+        await backend.aclose()
+    assert caught.value.request_id == "req_malformed"
+
+
+@pytest.mark.parametrize(
+    "body", [[None, 3], [{"id": None}, {"name": "x"}]], ids=["nulls", "no ids"]
+)
+async def test_heymarket_inboxes_unusable_entries_are_skipped(body: object) -> None:
+    backend = heymarket(lambda request: as_json(body))
+    try:
+        inboxes = await backend.inboxes()
     finally:
         await backend.aclose()
     assert inboxes == []  # a list of unusable entries: each skipped, none invented
@@ -291,14 +298,15 @@ async def test_heymarket_count_not_a_number(body: str) -> None:
 
 
 async def test_workspace_count_with_wrong_pagination_types_is_unknown_not_wrong() -> None:
+    """``totalMessages: null`` beside junk pagination fields: the count is unknown (None),
+    neither an error (the messages themselves are fine) nor a number the server did not
+    say (such as the length of the page)."""
     backend = workspace(workspace_pages([ws(1)]))
     try:
         count = await backend.count(Filters())
-    except BadResponse:
-        count = None
     finally:
         await backend.aclose()
-    assert count in (None, 1)  # never a number the server did not say
+    assert count is None
 
 
 # --- gigantic pages over real loopback HTTP ------------------------------------------------
