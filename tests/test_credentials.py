@@ -75,12 +75,32 @@ def test_failing_command_names_profile_and_status_not_output(tmp_path: Path) -> 
     assert TOKEN not in message and command not in message
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan nobody reaped yet is dead too)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_command_timeout_kills_the_pipeline(tmp_path: Path) -> None:
-    started = time.monotonic()
-    with pytest.raises(CredentialError, match=r"did not finish within 0\.5 s"):
-        # `sleep | cat`: the shell's children hold stdout open; all of them must die.
-        resolve("work", Profile(token_command="sleep 30 | cat; echo late", command_timeout=0.5))
-    assert time.monotonic() - started < 5
+    pids = tmp_path / "pids"
+    # `sleep | cat`: the shell's children hold stdout open; all of them must die.
+    command = f"sh -c 'echo $$ >> {pids}; exec sleep 300' | sh -c 'echo $$ >> {pids}; exec cat'"
+    # 3 s: time for both shells to start and note their pids on a loaded machine.
+    with pytest.raises(CredentialError, match=r"did not finish within 3 s"):
+        resolve("work", Profile(token_command=command + "; echo late", command_timeout=3))
+    started = [int(line) for line in pids.read_text().split()]
+    assert len(started) == 2
+    deadline = time.monotonic() + 30  # a bound on the wait, not a measurement
+    while any(_running(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in started if _running(pid)]
+    for pid in survivors:  # do not leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, "part of the pipeline survived"
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals and sessions")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -133,21 +132,17 @@ def test_custom_big_threads() -> None:
     assert none.biggest_threads(1)[0].message_count <= 60 + len(BROADCASTS)
 
 
-def test_default_build_is_fast() -> None:
-    best = min(_timed(lambda: build_dataset(now=NOW)) for _ in range(3))
-    assert best < 0.15, f"default dataset took {best * 1000:.0f} ms"
-
-
 @pytest.mark.slow
-def test_hundred_thousand_message_thread_builds_in_seconds() -> None:
-    took = _timed(lambda: build_dataset(conversations=50, big_threads=(100_000,), now=NOW))
-    assert took < 5
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+def test_hundred_thousand_message_thread_builds() -> None:
+    """The 100,000-message thread the benches use: complete, unique, oldest first. (How long
+    building takes is a benchmark's business, not a test's.)"""
+    ds = build_dataset(conversations=50, big_threads=(100_000,), now=NOW)
+    big = ds.biggest_threads(1)[0]
+    assert big.message_count == 100_000
+    thread = ds.thread(big.inbox_id, big.contact)
+    assert len(thread) == 100_000 and len({m.id for m in thread}) == 100_000
+    created = [m.created_ms for m in thread]
+    assert created == sorted(created)
 
 
 def test_add_message_invalidates_every_derived_index() -> None:

@@ -164,6 +164,8 @@ def test_stall_does_not_delay_stop(small: Dataset) -> None:
             headers={"Authorization": f"Bearer {srv.heymarket_token}"},
             timeout=0.2,
         )
-    started = time.monotonic()
+    uvicorn_server = srv._server
     srv.stop()
-    assert time.monotonic() - started < 3
+    # The graceful shutdown finished despite the stalled request: stop() never had to force
+    # the exit (it does after waiting 5 s for a stuck server thread).
+    assert uvicorn_server is not None and not uvicorn_server.force_exit

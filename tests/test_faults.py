@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,6 +299,7 @@ def test_cli_export_under_faults(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # the script itself may take its 120 s subprocess timeout
 def test_soak_script_reports_zero_lost() -> None:
     """``bench/soak.py`` in a quick configuration without client retries: every fault
     surfaces, the caller asks again, and still nothing is lost or repeated."""
@@ -307,7 +307,6 @@ def test_soak_script_reports_zero_lost() -> None:
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    started = time.monotonic()
     result = subprocess.run(
         [
             sys.executable,
@@ -325,4 +324,3 @@ def test_soak_script_reports_zero_lost() -> None:
     assert summary["messages_lost"] == 0 and summary["duplicates"] == 0
     assert summary["conversations_lost"] == 0 and summary["conversation_duplicates"] == 0
     assert summary["faults_total"] > 0 and summary["errors_surfaced"] > 0
-    assert time.monotonic() - started < 60

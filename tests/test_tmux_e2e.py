@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
+    pytest.mark.timeout(300),  # a real terminal session, waits of up to 120 s inside
     pytest.mark.tmux,
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
