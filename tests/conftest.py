@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 from support.logging_reset import restored_logging
+
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.store import Store
 
 settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, max_examples=200)
@@ -42,12 +45,27 @@ def reset_logging() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty cache in a real SQLite file of the test's own, closed at the end. Modules
+    that need data in it override this fixture and fill the one they are given."""
+    s = await Store.open(tmp_path / "cache.sqlite3")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    """A demo server of the test's own (default dataset) for tests that stop it, inject
+    faults or add messages; tests that only read share the session's ``demo_server``."""
+    with DemoServer() as srv:
+        yield srv
+
+
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[object]:
     """One demo server (both API styles, default dataset) over real loopback HTTP, shared by
     the session. Tests that inject faults start their own with ``DemoServer(faults=...)``."""
-    from inbox_tui.demo.server import DemoServer
-
     with DemoServer() as server:
         yield server
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.errors import NetworkError, ServerError
 from inbox_tui.ui.app import InboxApp

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.models import Inbox
 from inbox_tui.ui.app import InboxApp

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 
 async def test_r_asks_the_open_thread_for_newer_messages() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fakes import FIXED_NOW, FakeBackend, make_app, wait_for
+from support.fake_backend import FIXED_NOW, FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.models import Filters
 from inbox_tui.ui.app import InboxApp

@@ -156,7 +156,7 @@ async def test_accepted_connections_have_tcp_nodelay() -> None:
     """Regression: without TCP_NODELAY each keep-alive response waited ~40 ms (delayed ACK).
     asyncio (the demo server's uvicorn loop) sets it only on sockets created with
     ``proto=IPPROTO_TCP``: check the option on a connection accepted from :func:`listen`."""
-    from support.wait import wait_until
+    from support.wait import wait_for
 
     from inbox_tui.demo.listen import listen
 
@@ -171,7 +171,7 @@ async def test_accepted_connections_have_tcp_nodelay() -> None:
     try:
         host, port = server.sockets[0].getsockname()[:2]
         _, writer = await asyncio.open_connection(host, port)
-        await wait_until(lambda: nodelay)
+        await wait_for(None, lambda: nodelay)
         writer.close()
     finally:
         server.close()

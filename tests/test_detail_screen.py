@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta, timezone
 
-from fakes import wait_for
+from support.thread_view_kit import make_message
+from support.wait import wait_for
 from textual.app import App
 from textual.widgets import Static
-from thread_fakes import make_message
 
 from inbox_tui import secrets
 from inbox_tui.models import Direction

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes import wait_for
+from support.wait import wait_for
 from textual.pilot import Pilot
 
 from inbox_tui.api.auth import BearerToken, HeymarketJWT

@@ -3,7 +3,8 @@ Textual draws the same "X" on every option and tells them apart by colour alone.
 
 from __future__ import annotations
 
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 
 async def test_only_chosen_statuses_and_flag_are_marked() -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.models import Direction, Filters
 from inbox_tui.ui.app import InboxApp

@@ -20,14 +20,14 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from fakes import wait_for
-from test_fuzz_strategies import (
+from support.hostile_text import (
     FORBIDDEN_IN_FILE,
     FRAGMENTS,
     assert_clean_segments,
     bad_chars,
     budget,
 )
+from support.wait import wait_for
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from test_fuzz_strategies import (
+from support.hostile_text import (
     FORBIDDEN_IN_FILE,
     MARKUP,
     assert_clean_segments,

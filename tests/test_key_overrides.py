@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.ui.keymap import action_name, identify, resolve
 from inbox_tui.ui.screens.help import HelpScreen

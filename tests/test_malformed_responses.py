@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import wait_for
+from support.wait import wait_for
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_store_support import contact_of, msg
+from support.messages import contact_of, msg
 
 from inbox_tui.store import Store
 from inbox_tui.store.db import connect

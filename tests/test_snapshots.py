@@ -6,7 +6,8 @@ and look at ``snapshot_report.html`` / the SVGs before committing them.
 
 from __future__ import annotations
 
-from fakes import FakeBackend, make_app, wait_for
+from support.fake_backend import FakeBackend, make_app
+from support.wait import wait_for
 
 from inbox_tui.errors import ServerError
 from inbox_tui.ui.app import InboxApp

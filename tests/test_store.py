@@ -12,12 +12,13 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_store_support import contact_of, msg
+from support.messages import contact_of, msg
 
 from inbox_tui.models import Conversation
 from inbox_tui.store import (
@@ -35,11 +36,10 @@ from inbox_tui.store.maintenance import cache_clear, cache_path, cache_stats
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = await Store.open(tmp_path / "cache.sqlite3")
-    yield s
-    await s.close()
-    await s.close()
+async def store(store: Store) -> AsyncIterator[Store]:
+    """The shared empty cache, closed twice at the end: closing is idempotent."""
+    yield store
+    await store.close()
 
 
 async def test_upsert_is_idempotent_and_applies_status_changes(store: Store) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_store_support import contact_of, msg
+from support.messages import contact_of, msg
 
 from inbox_tui.models import conversation_key
 from inbox_tui.store import Store

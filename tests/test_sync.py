@@ -4,119 +4,19 @@ TimelinePager (so resuming from the cache's cursor is exercised for real)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from test_store_support import T0, contact_of, ids, msg, walk_back
+from support.fake_backend import MemoryBackend
+from support.messages import T0, contact_of, ids, msg, walk_back
+from support.wait import wait_for
 
-from inbox_tui.api.pager import Cursor as PagerCursor
-from inbox_tui.api.pager import Page, TimelinePager
+from inbox_tui.api.pager import TimelinePager
 from inbox_tui.core.poller import Poller, PollResult, PollState
 from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.errors import AuthError, NetworkError, RateLimited, ServerError
-from inbox_tui.models import Conversation, Filters, Inbox, Message
+from inbox_tui.models import Conversation, Filters, Message
 from inbox_tui.store import MessagePosition, Store
-
-
-class MemoryBackend:
-    """A Backend over a dict of messages that tests mutate (new messages, status changes)."""
-
-    kind = "workspace"
-    label = "memory"
-
-    def __init__(self, messages: Iterable[Message], page_size: int = 10) -> None:
-        self.data: dict[str, Message] = {m.id: m for m in messages}
-        self.page_size = page_size
-        self.fetches = 0
-        self.latest_calls = 0
-        self.fail: Exception | None = None
-
-    def add(self, *messages: Message) -> None:
-        for m in messages:
-            self.data[m.id] = m
-
-    def set_status(self, message_id: str, status: str) -> None:
-        self.data[message_id] = self.data[message_id].model_copy(update={"status": status})
-
-    def _desc(self, key: str | None = None) -> list[Message]:
-        rows = [m for m in self.data.values() if key is None or m.conversation_key == key]
-        return sorted(rows, key=lambda m: m.sort_key, reverse=True)
-
-    def server_filter_fields(self, filters: Filters) -> frozenset[str]:
-        return frozenset()
-
-    async def inboxes(self) -> list[Inbox]:
-        return []
-
-    def thread(
-        self,
-        conversation: Conversation,
-        filters: Filters | None = None,
-        *,
-        start_before: datetime | None = None,
-        known_ids: Iterable[str] = (),
-    ) -> TimelinePager:
-        async def fetch(cursor: PagerCursor) -> Page:
-            self.fetches += 1
-            await asyncio.sleep(0)
-            if self.fail is not None:
-                raise self.fail
-            rows = [
-                m
-                for m in self._desc(conversation.key)
-                if cursor.before is None or m.created_at < cursor.before
-            ][: self.page_size]
-            return Page(rows, len(rows))
-
-        return TimelinePager(
-            fetch,
-            page_size=self.page_size,
-            subsecond=True,
-            start_before=start_before,
-            known_ids=known_ids,
-        )
-
-    async def latest(self, inbox_id: str | None = None) -> list[Message]:
-        self.latest_calls += 1
-        await asyncio.sleep(0)
-        if self.fail is not None:
-            raise self.fail
-        return sorted(self._desc()[: self.page_size], key=lambda m: m.sort_key)
-
-    def conversations(self, filters: Filters, inbox_id: str | None = None) -> _ConvPager:
-        return _ConvPager(self)
-
-    async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
-        return len(self.data)
-
-    async def aclose(self) -> None:
-        return None
-
-
-class _ConvPager:
-    def __init__(self, backend: MemoryBackend) -> None:
-        newest: dict[str, Message] = {}
-        for m in backend._desc():
-            newest.setdefault(m.conversation_key, m)
-        self._items = [
-            Conversation(
-                key=k, contact=m.contact, last_message=m, last_at=m.created_at, name=f"Name {k}"
-            )
-            for k, m in newest.items()
-        ]
-        self._pos = 0
-        self.size = 3
-
-    @property
-    def exhausted(self) -> bool:
-        return self._pos >= len(self._items)
-
-    async def next_page(self) -> list[Conversation]:
-        page = self._items[self._pos : self._pos + self.size]
-        self._pos += len(page)
-        return page
 
 
 class OldBackend(MemoryBackend):
@@ -128,13 +28,6 @@ class OldBackend(MemoryBackend):
 
 def conv_of(m: Message) -> Conversation:
     return Conversation(key=m.conversation_key, contact=m.contact, last_at=m.created_at)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    s = await Store.open(tmp_path / "sync.sqlite3")
-    yield s
-    await s.close()
 
 
 # -- threads ---------------------------------------------------------------------------
@@ -362,18 +255,18 @@ async def test_run_loop_reports_results_and_survives_errors(store: Store) -> Non
     )
     poller.start()
     try:
-        await _until(lambda: len(results) >= 2)
+        await wait_for(None, lambda: len(results) >= 2)
         backend.fail = NetworkError("blip")
-        await _until(lambda: len(errors) >= 2)
+        await wait_for(None, lambda: len(errors) >= 2)
         backend.fail = None
         backend.add(msg(9, 50, inbound=True))
-        await _until(lambda: any(contact_of(9) in r.new_inbound for r in results))
+        await wait_for(None, lambda: any(contact_of(9) in r.new_inbound for r in results))
         poller.pause()
         calls = backend.latest_calls
         await asyncio.sleep(0.05)
         assert backend.latest_calls <= calls + 1
         poller.resume()
-        await _until(lambda: backend.latest_calls > calls + 1)
+        await wait_for(None, lambda: backend.latest_calls > calls + 1)
     finally:
         await poller.stop()
     assert poller.state is PollState.IDLE
@@ -398,14 +291,6 @@ async def test_polling_racing_scroll_back_never_duplicates(store: Store) -> None
     await thread.revalidate()
     final = await walk_back(CachedThread(store, None, conv_of(server[0])), limit=50)
     assert ids(final) == ids(sorted(backend.data.values(), key=lambda m: m.sort_key))
-
-
-async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.005)
 
 
 def test_helpers_time_base() -> None:

@@ -4,11 +4,11 @@ restart with the server down, status changes merged, polling racing scroll-back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_store_support import ids, walk_back
+from support.messages import ids, walk_back
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -44,13 +44,6 @@ STYLES = [pytest.param(workspace, id="workspace"), pytest.param(heymarket, id="h
 
 def small_dataset():  # type: ignore[no-untyped-def]
     return build_dataset(7, conversations=30, big_threads=(260,))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "http.sqlite3")
-    yield s
-    await s.close()
 
 
 async def all_conversations(convs: CachedConversations) -> list[Conversation]:

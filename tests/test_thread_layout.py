@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
-from thread_fakes import START, make_message, make_thread
+from support.thread_view_kit import START, make_message, make_thread
 
 from inbox_tui.models import Direction
 from inbox_tui.ui.widgets.thread_layout import (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+from support.thread_view_kit import screen_text
 from textual.app import App, ComposeResult
-from thread_fakes import screen_text
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend

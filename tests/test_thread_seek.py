@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import time
 
-from test_thread_view import SIZE, open_thread, settle
-from thread_fakes import FakePager, ThreadApp, make_thread, screen_text
+from support.thread_view_kit import (
+    SIZE,
+    FakePager,
+    ThreadApp,
+    make_thread,
+    open_thread,
+    screen_text,
+    settle_view,
+)
 
 from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT
 
@@ -21,7 +28,7 @@ async def test_g_loads_older_pages_down_to_the_first_message() -> None:
         deadline = time.monotonic() + 60
         while not pager.exhausted and time.monotonic() < deadline:
             await pilot.pause(0.01)
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert pager.exhausted
         assert len(view.messages) == len(thread)
         assert view.selected_message is not None
@@ -38,7 +45,7 @@ async def test_moving_away_stops_the_walk_to_the_beginning() -> None:
         view = await open_thread(pilot, app, pager)
         await pilot.press("g")
         await pilot.press("G")  # changed their mind: back to the newest
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert not pager.exhausted
         assert len(pager.calls) < 50  # a few prefetches, not the whole thread
         assert view.selected_message is not None

@@ -3,9 +3,9 @@ detail screen. Update with ``pytest tests/test_thread_snapshots.py --snapshot-up
 
 from __future__ import annotations
 
-from fakes import wait_for
+from support.thread_view_kit import FakePager, ThreadApp, conversation, make_message, make_thread
+from support.wait import wait_for
 from textual.pilot import Pilot
-from thread_fakes import FakePager, ThreadApp, conversation, make_message, make_thread
 
 from inbox_tui.ui.screens.detail import DetailScreen
 

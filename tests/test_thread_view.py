@@ -4,47 +4,23 @@ status rows, errors + retry, keys, narrow/wide layout."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 from rich.cells import cell_len
-from textual.pilot import Pilot
-from thread_fakes import (
+from support.thread_view_kit import (
     CONTACT,
+    SIZE,
     FakePager,
     ThreadApp,
     conversation,
     make_message,
     make_thread,
+    open_thread,
     screen_text,
+    settle_view,
 )
 
 from inbox_tui.models import Direction, Filters
 from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT, ERROR_TEXT, LOADING_TEXT, ThreadView
-
-SIZE = (100, 30)
-
-
-async def settle(pilot: Pilot[None], view: ThreadView, timeout: float = 30.0) -> None:
-    """Let workers finish (including chained prefetches); fail after ``timeout`` seconds
-    (wall clock, not a count of idle pauses: a loaded CI machine can be slow)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause()
-        if not view.fetching:
-            await pilot.pause()
-            if not view.fetching:
-                return
-    raise AssertionError("thread view kept loading")
-
-
-async def open_thread(
-    pilot: Pilot[None], app: ThreadApp, pager: FakePager, **kw: object
-) -> ThreadView:
-    view = app.view
-    view.focus()
-    view.show(conversation(), pager, **kw)  # type: ignore[arg-type]
-    await settle(pilot, view)
-    return view
 
 
 async def test_opens_at_the_newest_message() -> None:
@@ -77,7 +53,7 @@ async def test_prefetches_older_page_before_reaching_the_top() -> None:
         assert pager.calls[1] == thread[450].created_at
         # ... while the top (the status row) was still more than a screen away.
         assert view.scroll_y > view.scrollable_content_region.height
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert len(view.messages) == 100
         assert [m.id for m in view.messages] == [m.id for m in thread[400:]]
 
@@ -100,7 +76,7 @@ async def test_older_page_lands_above_without_moving_the_view() -> None:
         before = screen_text(view)
         assert LOADING_TEXT in before[0]
         gate.set()
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         after = screen_text(view)
         assert len(pager.calls) >= 2
         # Everything that was under the status row is on the very same screen row (the
@@ -122,7 +98,7 @@ async def test_beginning_of_conversation_only_when_exhausted() -> None:
         assert BEGINNING_TEXT not in view.status_text()
         for _ in range(10):
             await pilot.press("g")
-            await settle(pilot, view)
+            await settle_view(pilot, view)
             if pager.exhausted:
                 break
         assert pager.exhausted
@@ -133,7 +109,7 @@ async def test_beginning_of_conversation_only_when_exhausted() -> None:
         # Paging ends: no further requests once exhausted.
         calls = len(pager.calls)
         await pilot.press("g", "k", "g")
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert len(pager.calls) == calls
 
 
@@ -155,14 +131,14 @@ async def test_failed_load_shows_error_row_posts_load_failed_and_r_retries() -> 
         pager.fail = 1
         pager.error = ConnectionError("network down")
         await pilot.press("g")
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert len(app.failures) == 1
         assert isinstance(app.failures[0].error, ConnectionError)
         assert ERROR_TEXT in screen_text(view)[0]
         assert len(view.messages) == 50
         calls = len(pager.calls)
         await pilot.press("r")
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert app.refreshes == 0  # the thread handled r: it had something to retry
         assert len(pager.calls) > calls
         assert view.load_error is None
@@ -178,7 +154,7 @@ async def test_first_page_failure_and_retry_callback() -> None:
         assert app.failures and not view.messages
         assert "could not load messages: press r to retry" in screen_text(view)[0]
         app.failures[0].retry()  # what the app's banner "retry" does
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert len(view.messages) == 20
         await pilot.press("g")
         assert BEGINNING_TEXT in screen_text(view)[0]
@@ -315,7 +291,7 @@ async def test_r_without_error_is_the_apps_refresh_and_refresh_newer_polls() -> 
         assert app.refreshes == 1  # no error: the key goes on to the app
         pager.push(make_message(10))
         view.refresh_newer()
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         await pilot.pause()
         assert pager.newer_calls == 1
         assert view.messages[-1].id == "m0000010"
@@ -327,7 +303,7 @@ async def test_jump_to_loads_older_pages_until_found() -> None:
         pager = FakePager(make_thread(400), page_size=50)
         view = await open_thread(pilot, app, pager)
         view.jump_to("m0000123")
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert view.selected_message is not None
         assert view.selected_message.id == "m0000123"
         assert any("message 123:" in line for line in screen_text(view))
@@ -364,7 +340,7 @@ async def test_initial_messages_show_immediately_then_merge() -> None:
         assert len(view.messages) == 50
         assert any("message 69:" in line for line in screen_text(view))
         gate.set()
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         ids = [m.id for m in view.messages]
         assert ids == sorted(set(ids))
         assert ids[-1] == "m0000079"
@@ -381,7 +357,7 @@ async def test_clear_and_switching_conversations_cancels_loads() -> None:
         await pilot.pause()
         fast = FakePager(make_thread(5))
         view.show(conversation(), fast)
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         gate.set()
         await pilot.pause()
         assert len(view.messages) == 5
@@ -474,7 +450,7 @@ async def test_large_initial_thread_opens_with_estimates_and_scrolls_everywhere(
     async with app.run_test(size=SIZE) as pilot:
         view = app.view
         view.show(conversation(), FakePager(thread, page_size=100), initial=thread)
-        await settle(pilot, view)
+        await settle_view(pilot, view)
         assert len(view.messages) == 20_000
         assert any("message 19999:" in line for line in screen_text(view))
         assert view.scroll_y == view.max_scroll_y

@@ -13,19 +13,22 @@ from typing import Any
 DEFAULT_TIMEOUT = 30.0
 
 
-async def wait_until(
+async def wait_for(
+    pilot: Any,
     condition: Callable[[], object],
-    *,
-    pilot: Any = None,
     timeout: float = DEFAULT_TIMEOUT,
+    *,
     message: str | None = None,
 ) -> None:
-    """Return as soon as ``condition()`` is true; fail the test after ``timeout`` seconds.
+    """Return once ``condition()`` is true; fail the test after ``timeout`` seconds.
 
-    With a Textual ``pilot`` each round is ``pilot.pause(0.01)`` (the app processes its
-    messages and workers), otherwise a short ``asyncio.sleep``."""
+    With a Textual ``pilot``: one ``pilot.pause`` first (so a key just pressed takes
+    effect), then ``pilot.pause(0.01)`` per round (the app runs its messages and workers).
+    With ``pilot=None`` (no app): a short ``asyncio.sleep`` per round."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    if pilot is not None:
+        await pilot.pause(0.01)
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(message or f"timed out waiting for {condition}")

@@ -1,8 +1,14 @@
-"""An in-memory Backend for UI tests: deterministic data, configurable errors and delays.
+"""In-memory Backends for tests.
 
-It honours the same contracts as the real backends (``inbox_tui.core.backend``): server-side
-filters are applied to the fields in ``server_fields``, pagers walk backwards in pages, and
-every call is recorded in ``calls`` so tests can assert what was asked.
+:class:`FakeBackend` (UI tests): deterministic generated data, configurable errors and
+delays. It honours the same contracts as the real backends (``inbox_tui.core.backend``):
+server-side filters are applied to the fields in ``server_fields``, pagers walk backwards in
+pages, and every call is recorded in ``calls`` so tests can assert what was asked.
+
+:class:`MemoryBackend` (cache/sync/poller tests): a dict of messages the test mutates, served
+through the real ``TimelinePager`` so resuming from the cache's cursor is exercised for real.
+The two stay separate: FakeBackend's scripted pagers (gates, steps, error queues) and
+MemoryBackend's real pager test different things.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from inbox_tui.api.pager import Cursor as PagerCursor
+from inbox_tui.api.pager import Page, TimelinePager
 from inbox_tui.models import (
     Conversation,
     Direction,
@@ -256,12 +264,103 @@ def make_app(backend: object, **kwargs: object):  # type: ignore[no-untyped-def]
     return InboxApp(backend, **kwargs)  # type: ignore[arg-type]
 
 
-async def wait_for(pilot: object, condition: object, timeout: float = 30.0) -> None:
-    """Pause the pilot until ``condition()`` is true (fails the test after ``timeout``
-    seconds: generous, since a loaded 2-core CI machine can be many times slower)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.01)  # type: ignore[attr-defined]
+# -- a mutable backend over the real TimelinePager ---------------------------------------
+
+
+class MemoryBackend:
+    """A Backend over a dict of messages that tests mutate (new messages, status changes)."""
+
+    kind = "workspace"
+    label = "memory"
+
+    def __init__(self, messages: Iterable[Message], page_size: int = 10) -> None:
+        self.data: dict[str, Message] = {m.id: m for m in messages}
+        self.page_size = page_size
+        self.fetches = 0
+        self.latest_calls = 0
+        self.fail: Exception | None = None
+
+    def add(self, *messages: Message) -> None:
+        for m in messages:
+            self.data[m.id] = m
+
+    def set_status(self, message_id: str, status: str) -> None:
+        self.data[message_id] = self.data[message_id].model_copy(update={"status": status})
+
+    def _desc(self, key: str | None = None) -> list[Message]:
+        rows = [m for m in self.data.values() if key is None or m.conversation_key == key]
+        return sorted(rows, key=lambda m: m.sort_key, reverse=True)
+
+    def server_filter_fields(self, filters: Filters) -> frozenset[str]:
+        return frozenset()
+
+    async def inboxes(self) -> list[Inbox]:
+        return []
+
+    def thread(
+        self,
+        conversation: Conversation,
+        filters: Filters | None = None,
+        *,
+        start_before: datetime | None = None,
+        known_ids: Iterable[str] = (),
+    ) -> TimelinePager:
+        async def fetch(cursor: PagerCursor) -> Page:
+            self.fetches += 1
+            await asyncio.sleep(0)
+            if self.fail is not None:
+                raise self.fail
+            rows = [
+                m
+                for m in self._desc(conversation.key)
+                if cursor.before is None or m.created_at < cursor.before
+            ][: self.page_size]
+            return Page(rows, len(rows))
+
+        return TimelinePager(
+            fetch,
+            page_size=self.page_size,
+            subsecond=True,
+            start_before=start_before,
+            known_ids=known_ids,
+        )
+
+    async def latest(self, inbox_id: str | None = None) -> list[Message]:
+        self.latest_calls += 1
+        await asyncio.sleep(0)
+        if self.fail is not None:
+            raise self.fail
+        return sorted(self._desc()[: self.page_size], key=lambda m: m.sort_key)
+
+    def conversations(self, filters: Filters, inbox_id: str | None = None) -> _ConvPager:
+        return _ConvPager(self)
+
+    async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
+        return len(self.data)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _ConvPager:
+    def __init__(self, backend: MemoryBackend) -> None:
+        newest: dict[str, Message] = {}
+        for m in backend._desc():
+            newest.setdefault(m.conversation_key, m)
+        self._items = [
+            Conversation(
+                key=k, contact=m.contact, last_message=m, last_at=m.created_at, name=f"Name {k}"
+            )
+            for k, m in newest.items()
+        ]
+        self._pos = 0
+        self.size = 3
+
+    @property
+    def exhausted(self) -> bool:
+        return self._pos >= len(self._items)
+
+    async def next_page(self) -> list[Conversation]:
+        page = self._items[self._pos : self._pos + self.size]
+        self._pos += len(page)
+        return page

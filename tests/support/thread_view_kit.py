@@ -1,4 +1,5 @@
-"""In-memory thread data and a recording MessagePager for ThreadView tests and benches."""
+"""In-memory thread data, a recording MessagePager and a host app for ThreadView tests
+(and benches)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.pilot import Pilot
 
 from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.ui.widgets.thread_view import ThreadView
+from support.wait import wait_for
 
 CONTACT = "+14155550100"
 OWN = "+14155550199"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+SIZE = (100, 30)  # the terminal most ThreadView pilots run in
 
 
 def conversation(contact: str = CONTACT, name: str | None = "Ada Lovelace") -> Conversation:
@@ -148,3 +152,23 @@ def screen_text(view: ThreadView) -> list[str]:
     """The text of every visible line of ``view`` as the next frame will paint it."""
     view.ensure_layout()
     return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+async def settle_view(pilot: Pilot[None], view: ThreadView) -> None:
+    """Let the view's workers finish, chained prefetches included: not fetching on two
+    looks a pause apart."""
+    while True:
+        await wait_for(pilot, lambda: not view.fetching, message="thread view kept loading")
+        await pilot.pause()
+        if not view.fetching:
+            return
+
+
+async def open_thread(
+    pilot: Pilot[None], app: ThreadApp, pager: FakePager, **kw: object
+) -> ThreadView:
+    view = app.view
+    view.focus()
+    view.show(conversation(), pager, **kw)  # type: ignore[arg-type]
+    await settle_view(pilot, view)
+    return view
