@@ -1,6 +1,6 @@
 """Hostile-text strategies and the "nothing reaches the terminal" check shared by the
-fuzz tests (``test_fuzz_render.py``, ``test_fuzz_app.py``); the check and the strategies
-are tested in ``test_fuzz_strategies.py``.
+fuzz tests (``ui/test_fuzz_hostile_render.py``, ``ui/test_fuzz_hostile_records_in_app.py``);
+the check and the strategies are tested in ``ui/test_fuzz_tools.py``.
 
 Examples per test scale with the Hypothesis profile: the default (CI) profile runs the
 bounded numbers written at each test, ``HYPOTHESIS_PROFILE=nightly`` runs 10,000.

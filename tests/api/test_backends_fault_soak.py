@@ -306,7 +306,7 @@ def test_soak_script_reports_zero_lost() -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [
             sys.executable,

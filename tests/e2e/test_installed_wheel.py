@@ -3,7 +3,7 @@ answers ``--help``, and a headless demo start paints the conversation list with 
 found inside the installed package (``inbox_tui/styles/*.tcss``).
 
 Slow (a build and an install, well under two minutes with the local package cache); the
-installed venv is shared with ``test_tmux_e2e.py`` through :func:`installed_venv`.
+installed venv is shared with ``test_tmux_terminal.py`` through :func:`installed_venv`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Building and installing a wheel in a fresh venv takes minutes on a loaded machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
