@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from support.cached_app import a_word
-from support.wait import wait_for
+from support.wait import settle
 
 from inbox_tui.cli.main import main
 from inbox_tui.store.last_profile import read_last_profile
@@ -43,12 +43,12 @@ def test_demo_then_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
 
     async def browse(app: Any, pilot: Any) -> None:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
-        await wait_for(pilot, lambda: app.header.cache_note == "", timeout=60)
+        await settle(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
+        await settle(pilot, lambda: app.header.cache_note == "", timeout=60)
         seen["keys"] = [c.key for c in rows.conversations[:10]]
         seen["poll"] = app.settings.poll_seconds
         await pilot.press("j", "j", "enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) >= 3 and not app.thread.fetching)
+        await settle(pilot, lambda: len(app.thread.messages) >= 3 and not app.thread.fetching)
         message = next(m for m in reversed(app.thread.messages) if re.search("[A-Za-z]{5}", m.body))
         seen["message"], seen["word"] = message.id, a_word(message.body)
         seen["profile"] = app.profile_name
@@ -62,18 +62,18 @@ def test_demo_then_offline_shows_the_same_inbox_and_search_finds_a_seen_word(
 
     async def offline(app: Any, pilot: Any) -> None:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
+        await settle(pilot, lambda: len(rows.conversations) >= 10, timeout=60)
         found["keys"] = [c.key for c in rows.conversations[:10]]
         found["header"] = app.header.render_text(with_backend=True).plain
         found["state"] = app.header.state
         await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         await pilot.press(*seen["word"])
-        await wait_for(pilot, lambda: any(h.message_id == seen["message"] for h in screen.hits))
+        await settle(pilot, lambda: any(h.message_id == seen["message"] for h in screen.hits))
         index = next(n for n, h in enumerate(screen.hits) if h.message_id == seen["message"])
         await pilot.press("down", *["down"] * index, "enter")
-        await wait_for(
+        await settle(
             pilot,
             lambda: (
                 app.thread.selected_message is not None

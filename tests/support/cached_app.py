@@ -13,7 +13,7 @@ from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.store import Store
 from inbox_tui.ui.app import InboxApp
-from support.wait import wait_for
+from support.wait import settle
 
 PROFILE = "cachetest"
 
@@ -48,11 +48,11 @@ async def populate(srv: DemoServer) -> tuple[list[str], str, str, str]:
     keys, the opened key, and the id and a word of one of its messages."""
     app = online_app(srv)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
-        await wait_for(pilot, lambda: app.header.cache_note == "")
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: app.header.cache_note == "")
         keys = [c.key for c in app.conversation_list.conversations[:10]]
         await pilot.press("j", "enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
+        await settle(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
         opened = app.thread.conversation
         assert opened is not None
         message = next(m for m in reversed(app.thread.messages) if re.search("[A-Za-z]{5}", m.body))

@@ -20,15 +20,13 @@ async def wait_for(
     *,
     message: str | None = None,
 ) -> None:
-    """Return once ``condition()`` is true; fail the test after ``timeout`` seconds.
+    """Return once ``condition()`` is true (at once if it already is); fail the test after
+    ``timeout`` seconds.
 
-    With a Textual ``pilot``: one ``pilot.pause`` first (so a key just pressed takes
-    effect), then ``pilot.pause(0.01)`` per round (the app runs its messages and workers).
-    With ``pilot=None`` (no app): a short ``asyncio.sleep`` per round."""
+    With a Textual ``pilot`` each round is ``pilot.pause(0.01)`` (the app runs its messages
+    and workers); with ``pilot=None`` (no app) a short ``asyncio.sleep``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    if pilot is not None:
-        await pilot.pause(0.01)
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(message or f"timed out waiting for {condition}")
@@ -36,3 +34,14 @@ async def wait_for(
             await pilot.pause(0.01)
         else:
             await asyncio.sleep(0.005)
+
+
+async def settle(
+    pilot: Any, condition: Callable[[], object], timeout: float = DEFAULT_TIMEOUT
+) -> None:
+    """One pause first (so a key just pressed takes effect), then :func:`wait_for`.
+
+    Kept apart from ``wait_for``: tests that hold a fake backend's calls with permits
+    depend on ``wait_for`` returning at once when the condition already holds."""
+    await pilot.pause(0.01)
+    await wait_for(pilot, condition, timeout)

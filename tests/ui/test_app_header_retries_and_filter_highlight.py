@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.cached_app import backend_for, store_factory
-from support.wait import wait_for
+from support.wait import settle
 
 from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.demo.faults import FaultConfig
@@ -22,7 +22,7 @@ async def test_direction_choice_is_visible_without_colour() -> None:
     app = InboxApp(CacheOnlyBackend(), offline=True)
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.press("f")
-        await wait_for(pilot, lambda: app.filter_pane is not None)
+        await settle(pilot, lambda: app.filter_pane is not None)
         await pilot.pause()
 
         def marks() -> list[str]:
@@ -32,7 +32,7 @@ async def test_direction_choice_is_visible_without_colour() -> None:
         assert marks() == ["▐●▌", "▐ ▌", "▐ ▌"]
         await pilot.press("down")  # the radio set has focus: move to "inbound"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: marks() == ["▐ ▌", "▐●▌", "▐ ▌"])
+        await settle(pilot, lambda: marks() == ["▐ ▌", "▐●▌", "▐ ▌"])
 
 
 async def test_http_retry_shows_in_the_header_then_connected() -> None:
@@ -48,8 +48,8 @@ async def test_http_retry_shows_in_the_header_then_connected() -> None:
                 original(state, detail)
 
             app.header.set_state = record  # type: ignore[method-assign]
-            await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 0)
-            await wait_for(pilot, lambda: app.header.state is Connection.CONNECTED)
+            await settle(pilot, lambda: len(app.conversation_list.conversations) > 0)
+            await settle(pilot, lambda: app.header.state is Connection.CONNECTED)
     retrying = [d for s, d in states if s is Connection.RETRYING]
     assert retrying and "429" in retrying[0], states
     assert states[-1][0] is Connection.CONNECTED
@@ -59,15 +59,15 @@ async def test_changing_filters_rehighlights_the_open_thread() -> None:
     with DemoServer() as srv:
         app = InboxApp(backend_for(srv), profile_name="t", store=store_factory("hl"))
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 0)
+            await settle(pilot, lambda: len(app.conversation_list.conversations) > 0)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: len(app.thread.messages) > 0)
+            await settle(pilot, lambda: len(app.thread.messages) > 0)
             assert app.thread._highlight is None
             filters = Filters(direction=Direction.INBOUND)
             app.apply_filters(filters)
-            await wait_for(pilot, lambda: app.thread._highlight == filters)
+            await settle(pilot, lambda: app.thread._highlight == filters)
             app.apply_filters(Filters())
-            await wait_for(pilot, lambda: app.thread._highlight is None)
+            await settle(pilot, lambda: app.thread._highlight is None)
 
 
 async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: Path) -> None:
@@ -88,10 +88,10 @@ async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: P
     app = InboxApp(CacheOnlyBackend(), offline=True, store=store, settings=Profile(cache_max_mb=1))
     app.enforce_delay = 60  # the test triggers it with the thread open
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 20)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 20)
         opened = next(c for c in await store.conversation_page(limit=100) if c.key == oldest)
         app.open_conversation(opened)
-        await wait_for(pilot, lambda: len(app.thread.messages) > 0)
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
         worker = app._enforce_limit()
         await worker.wait()
         assert await store.count_messages() < total

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from support.cached_app import PROFILE, backend_for, populate, store_factory
-from support.wait import wait_for
+from support.wait import settle
 
 from inbox_tui.config import Profile
 from inbox_tui.demo.server import DemoServer
@@ -39,15 +39,15 @@ async def test_new_inbound_message_moves_to_top_unread_and_notifies(server: Demo
     app, seen = live_app(server)
     async with app.run_test(size=(120, 36)) as pilot:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 10)
-        await wait_for(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
+        await settle(pilot, lambda: len(rows.conversations) >= 10)
+        await settle(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
         await pilot.press("enter")  # open the first conversation
-        await wait_for(pilot, lambda: len(app.thread.messages) > 0 and not app.thread.fetching)
+        await settle(pilot, lambda: len(app.thread.messages) > 0 and not app.thread.fetching)
         opened = app.thread.conversation
         assert opened is not None
         other = rows.conversations[8]
         server.add_message(int(other.inbox_id or 413), other.contact, "polling works [red]hi[/]")
-        await wait_for(
+        await settle(
             pilot, lambda: rows.conversations[0].key == other.key and rows.conversations[0].unread
         )
         assert any("polling works [red]hi[/]" in n for n in seen["notes"])  # literal text
@@ -57,8 +57,8 @@ async def test_new_inbound_message_moves_to_top_unread_and_notifies(server: Demo
 
         # A message in the open conversation lands in the thread, which stays read.
         server.add_message(int(opened.inbox_id or 413), opened.contact, "in the open thread")
-        await wait_for(pilot, lambda: app.thread.messages[-1].body == "in the open thread")
-        await wait_for(pilot, lambda: rows.conversations[0].key == opened.key)
+        await settle(pilot, lambda: app.thread.messages[-1].body == "in the open thread")
+        await settle(pilot, lambda: rows.conversations[0].key == opened.key)
         assert not rows.conversations[0].unread
         ids = [m.id for m in app.thread.messages]
         assert len(ids) == len(set(ids))
@@ -69,14 +69,14 @@ async def test_polling_racing_scroll_back_never_duplicates(server: DemoServer) -
     app, _ = live_app(server, bell=False)
     async with app.run_test(size=(120, 36)) as pilot:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 5)
-        await wait_for(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
+        await settle(pilot, lambda: len(rows.conversations) >= 5)
+        await settle(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
         # Bring the big conversation to the top and open it.
         server.add_message(big.inbox_id, big.contact, "bump 0")
-        await wait_for(pilot, lambda: rows.conversations[0].contact.endswith(big.contact[-10:]))
+        await settle(pilot, lambda: rows.conversations[0].contact.endswith(big.contact[-10:]))
         rows.focus()
         await pilot.press("g", "enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) > 0)
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
         app.thread.focus()
         for n in range(1, 8):
             server.add_message(big.inbox_id, big.contact, f"bump {n}")
@@ -84,7 +84,7 @@ async def test_polling_racing_scroll_back_never_duplicates(server: DemoServer) -
                 server.add_message(big.inbox_id, big.contact, f"reply {n}", direction="outbound")
             await pilot.press("home", "pageup", "pageup")
             await pilot.pause(0.25)
-        await wait_for(pilot, lambda: app.thread.messages[-1].body == "reply 7")
+        await settle(pilot, lambda: app.thread.messages[-1].body == "reply 7")
         messages = app.thread.messages
         ids = [m.id for m in messages]
         assert len(ids) == len(set(ids)), "a message is shown twice"
@@ -113,12 +113,12 @@ async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
             backend, profile_name=PROFILE, store=store_factory(), settings=Profile(poll_seconds=1)
         )
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 5)
-            await wait_for(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
+            await settle(pilot, lambda: len(app.conversation_list.conversations) >= 5)
+            await settle(pilot, lambda: app.poller is not None and app.poller.polls >= 1)
             # The start-up revalidation of the cached list also posts /v1/messages/all: let
             # it finish first, or an injected 503 lands on it (a "list" banner that only the
             # user's retry clears) instead of on the poller.
-            await wait_for(pilot, lambda: app.header.cache_note == "" and not app.banner.showing)
+            await settle(pilot, lambda: app.header.cache_note == "" and not app.banner.showing)
             original = app.header.set_state
 
             def record(state: Connection, detail: str = "") -> None:
@@ -127,8 +127,8 @@ async def test_poll_errors_back_off_in_the_header_then_recover() -> None:
 
             app.header.set_state = record  # type: ignore[method-assign]
             srv.set_faults(FaultConfig(schedule=("503", "503"), paths=("/v1/messages/all",)))
-            await wait_for(pilot, lambda: app.poller is not None and app.poller.errors >= 1)
-            await wait_for(pilot, lambda: app.poller is not None and app.poller.errors == 0)
-            await wait_for(pilot, lambda: app.header.state is Connection.CONNECTED)
+            await settle(pilot, lambda: app.poller is not None and app.poller.errors >= 1)
+            await settle(pilot, lambda: app.poller is not None and app.poller.errors == 0)
+            await settle(pilot, lambda: app.header.state is Connection.CONNECTED)
     backoff = [d for s, d in details if s is Connection.RETRYING]
     assert backoff and "next try in" in backoff[0], details

@@ -15,7 +15,7 @@ from support.cached_app import (
     populate,
     store_factory,
 )
-from support.wait import wait_for
+from support.wait import settle
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -35,25 +35,25 @@ async def test_restart_offline_shows_the_same_inbox_and_search_finds_a_seen_word
 
     app = offline_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
         assert [c.key for c in app.conversation_list.conversations[:10]] == keys
         assert app.header.state is Connection.OFFLINE
         assert app.header.cache_note.startswith("cache from ")
         assert f"{PROFILE}:" in app.header.render_text(with_backend=True).plain
 
         await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         await pilot.press(*word)
-        await wait_for(pilot, lambda: any(h.message_id == message_id for h in screen.hits))
+        await settle(pilot, lambda: any(h.message_id == message_id for h in screen.hits))
         index = next(n for n, h in enumerate(screen.hits) if h.message_id == message_id)
         await pilot.press("down")
         for _ in range(index):
             await pilot.press("down")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
-        await wait_for(
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await settle(
             pilot,
             lambda: (
                 app.thread.selected_message is not None
@@ -72,9 +72,9 @@ async def test_offline_sends_no_request(server: DemoServer) -> None:
     # Even with a real backend pointed at the live server, offline mode must not use it.
     app = InboxApp(backend_for(server), profile_name=PROFILE, offline=True, store=store_factory())
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) > 0)
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
         await pilot.press("G", "k", "k", "home", "pageup", "r")
         await pilot.press("slash", "h", "i", "escape")
         await pilot.pause(0.3)
@@ -87,14 +87,14 @@ async def test_cached_list_paints_first_then_revalidates(server: DemoServer) -> 
     server.add_message(413, "+14155550999", "brand new customer hello")
     app = online_app(server)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
-        await wait_for(
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(
             pilot,
             lambda: app.conversation_list.conversations[0].contact.endswith("4155550999"),
         )
         top = app.conversation_list.conversations[0]
         assert top.unread or top.last_message is not None
-        await wait_for(pilot, lambda: app.header.cache_note == "")  # revalidated
+        await settle(pilot, lambda: app.header.cache_note == "")  # revalidated
         keys = [c.key for c in app.conversation_list.conversations]
         assert len(keys) == len(set(keys))
 
@@ -103,9 +103,9 @@ async def test_status_change_merges_into_the_open_thread(server: DemoServer) -> 
     await populate(server)
     app = online_app(server)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
         await pilot.press("j", "enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
+        await settle(pilot, lambda: len(app.thread.messages) >= 5 and not app.thread.fetching)
         conv = app.thread.conversation
         assert conv is not None
         shown = app.thread.messages
@@ -115,7 +115,7 @@ async def test_status_change_merges_into_the_open_thread(server: DemoServer) -> 
         demo.status = new_status
         demo.updated_ms += 1000
         await pilot.press("r")
-        await wait_for(
+        await settle(
             pilot,
             lambda: any(m.id == target.id and m.status == new_status for m in app.thread.messages),
         )
@@ -149,8 +149,8 @@ async def test_header_says_cached_age_before_the_server_answers(server: DemoServ
         clock=lambda: clock_now,
     )
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) >= 10)
-        await wait_for(pilot, lambda: app.header.state is Connection.ERROR, timeout=60)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+        await settle(pilot, lambda: app.header.state is Connection.ERROR, timeout=60)
         assert re.fullmatch(r"cached \d+m ago", app.header.cache_note), app.header.cache_note
         assert app.header.cache_note in app.header.render_text(with_backend=True).plain
 
@@ -163,11 +163,11 @@ async def test_offline_thread_says_when_older_messages_are_not_cached(
     app = offline_app()
     async with app.run_test(size=(120, 36)) as pilot:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 10)
+        await settle(pilot, lambda: len(rows.conversations) >= 10)
         # The 6th conversation was never opened: only its last message is cached.
         rows.select(5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.thread.exhausted)
+        await settle(pilot, lambda: app.thread.exhausted)
         assert "not in the cache" in app.thread.status_text()
 
 
@@ -178,17 +178,17 @@ async def test_opening_a_never_synced_thread_shows_what_arrived_meanwhile(
     app = online_app(server)
     async with app.run_test(size=(120, 36)) as pilot:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 10)
-        await wait_for(pilot, lambda: app.header.cache_note == "")
+        await settle(pilot, lambda: len(rows.conversations) >= 10)
+        await settle(pilot, lambda: app.header.cache_note == "")
         if app.poller is not None:
             app.poller.pause()  # only the thread's own revalidation may bring it
         conv = rows.conversations[7]
         server.add_message(int(conv.inbox_id or 413), conv.contact, "arrived while away")
         app.open_conversation(conv)
-        await wait_for(
+        await settle(
             pilot, lambda: any(m.body == "arrived while away" for m in app.thread.messages)
         )
-        await wait_for(pilot, lambda: not app.thread.fetching)
+        await settle(pilot, lambda: not app.thread.fetching)
         ids = [m.id for m in app.thread.messages]
         assert len(ids) == len(set(ids))
         assert app.thread.messages[-1].body == "arrived while away"
@@ -201,18 +201,18 @@ async def test_scroll_back_is_served_by_the_cache_inside_the_complete_range(
 
     async def read_to_the_beginning(app: InboxApp, pilot: Any) -> list[str]:
         rows = app.conversation_list
-        await wait_for(pilot, lambda: len(rows.conversations) >= 5)
-        await wait_for(pilot, lambda: rows.conversations[0].contact.endswith("4045551730"))
+        await settle(pilot, lambda: len(rows.conversations) >= 5)
+        await settle(pilot, lambda: rows.conversations[0].contact.endswith("4045551730"))
         rows.select(0)
         rows.focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.thread.messages) > 0)
+        await settle(pilot, lambda: len(app.thread.messages) > 0)
         for _ in range(40):
             if app.thread.exhausted and not app.thread.fetching:
                 break
             await pilot.press("home", "pageup")
             await pilot.pause(0.05)
-        await wait_for(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
+        await settle(pilot, lambda: app.thread.exhausted and not app.thread.fetching)
         return [m.id for m in app.thread.messages]
 
     server.reset_stats()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from support.messages import contact_of, msg
-from support.wait import wait_for
+from support.wait import settle
 from textual.widgets import Input
 
 from inbox_tui.core.offline import CacheOnlyBackend
@@ -39,9 +39,9 @@ def cache_app(store: Store) -> InboxApp:
 
 
 async def open_search(app: InboxApp, pilot: Any) -> SearchScreen:
-    await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 0)
+    await settle(pilot, lambda: len(app.conversation_list.conversations) > 0)
     await pilot.press("slash")
-    await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+    await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
     assert isinstance(app.screen, SearchScreen)
     return app.screen
 
@@ -51,15 +51,15 @@ async def test_enter_opens_the_hit_deep_in_its_thread(store: Store) -> None:
     async with app.run_test(size=(110, 32)) as pilot:
         screen = await open_search(app, pilot)
         await pilot.press(*"zebra")
-        await wait_for(pilot, lambda: len(screen.hits) == 1)
+        await settle(pilot, lambda: len(screen.hits) == 1)
         assert screen.searches <= 2  # debounced: not one query per key
         text = hit_text(screen.hits[0], "1m")
         assert "[bold]zebra[/bold]" in text.plain  # the body, literally
         marked = [text.plain[s.start : s.end] for s in text.spans if s.style == MATCH_STYLE]
         assert marked == ["zebra"]
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
-        await wait_for(
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await settle(
             pilot,
             lambda: (
                 app.thread.selected_message is not None
@@ -67,7 +67,7 @@ async def test_enter_opens_the_hit_deep_in_its_thread(store: Store) -> None:
             ),
         )
         # The neighbourhood is shown, and the newer messages load after it without dupes.
-        await wait_for(pilot, lambda: app.thread.messages[-1].id == "c4-m299")
+        await settle(pilot, lambda: app.thread.messages[-1].id == "c4-m299")
         ids = [m.id for m in app.thread.messages]
         assert len(ids) == len(set(ids))
         assert app.thread.selected_message.id == "c4-m41"
@@ -94,7 +94,7 @@ async def test_hostile_queries_never_crash(store: Store, query: str) -> None:
         typed = screen.query_one("#search-query", Input).value
         assert typed.strip()
         # The debounced search of the whole typed text has run (and shown its outcome).
-        await wait_for(pilot, lambda: typed in searched)
+        await settle(pilot, lambda: typed in searched)
         info = str(screen.query_one("#search-info").render())
         assert "failed" not in info
         assert app.is_running
@@ -105,11 +105,11 @@ async def test_esc_closes_and_no_results_are_said(store: Store) -> None:
     async with app.run_test(size=(110, 32)) as pilot:
         screen = await open_search(app, pilot)
         await pilot.press(*"qqqxyz")
-        await wait_for(
+        await settle(
             pilot, lambda: "no cached message" in str(screen.query_one("#search-info").render())
         )
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
         assert app.thread.conversation is None
 
 
@@ -118,11 +118,11 @@ async def test_results_list_and_arrow_keys(store: Store) -> None:
     async with app.run_test(size=(110, 32)) as pilot:
         screen = await open_search(app, pilot)
         await pilot.press(*"person")
-        await wait_for(pilot, lambda: len(screen.hits) >= 10)
+        await settle(pilot, lambda: len(screen.hits) >= 10)
         await pilot.press("down", "down", "down")
         chosen = screen.hits[screen.results.highlighted or 0]
         await pilot.press("enter")
-        await wait_for(
+        await settle(
             pilot,
             lambda: (
                 app.thread.selected_message is not None
@@ -136,9 +136,9 @@ async def test_ctrl_t_filters_the_list_by_the_text_instead(store: Store) -> None
     async with app.run_test(size=(110, 32)) as pilot:
         await open_search(app, pilot)
         await pilot.press(*"thread 4", "ctrl+t")
-        await wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await settle(pilot, lambda: not isinstance(app.screen, SearchScreen))
         assert app.filters.text == "thread 4"
-        await wait_for(
+        await settle(
             pilot,
             lambda: [c.key for c in app.conversation_list.conversations] == [contact_of(4)],
         )
@@ -159,11 +159,11 @@ def test_search_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: 
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
-        await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 0)
+        await settle(pilot, lambda: len(app.conversation_list.conversations) > 0)
         await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, SearchScreen))
         await pilot.press(*"order ship")
-        await wait_for(pilot, lambda: bool(app.screen.hits))
+        await settle(pilot, lambda: bool(app.screen.hits))
         await pilot.pause()
 
     app = InboxApp(
