@@ -158,6 +158,7 @@ async def settle_view(pilot: Pilot[None], view: ThreadView) -> None:
     """Let the view's workers finish, chained prefetches included: not fetching on two
     looks a pause apart."""
     while True:
+        await pilot.pause()
         await wait_for(pilot, lambda: not view.fetching, message="thread view kept loading")
         await pilot.pause()
         if not view.fetching:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from support.messages import contact_of, msg
-from support.wait import wait_for
+from support.wait import settle
 from textual.app import App, ComposeResult
 
 from inbox_tui.core.sync import (
@@ -52,11 +52,11 @@ async def test_conversation_list_pages_through_the_cache(store: Store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         convs = CachedConversations(store, None, offline=True, page_size=25)
         app.rows.load(CacheConversationPager(convs))
-        await wait_for(pilot, lambda: len(app.rows.conversations) >= 25)
+        await settle(pilot, lambda: len(app.rows.conversations) >= 25)
         expected = [c.key for c in await store.conversation_page(limit=1000)]
         while not app.rows.exhausted:
             app.rows.load_more()
-            await wait_for(pilot, lambda: not app.rows.is_loading)
+            await settle(pilot, lambda: not app.rows.is_loading)
         assert [c.key for c in app.rows.conversations] == expected
         assert len(expected) == 80
 
@@ -72,7 +72,7 @@ async def test_thread_view_scrolls_back_through_the_cache(store: Store) -> None:
             thread, start=first.cursor, top=MessagePosition.of(first.messages[-1])
         )
         app.view.show(conv, pager, initial=first.messages)
-        await wait_for(pilot, lambda: len(app.view.messages) >= 40)
+        await settle(pilot, lambda: len(app.view.messages) >= 40)
         for _ in range(20):
             if app.view.exhausted:
                 break
@@ -80,6 +80,6 @@ async def test_thread_view_scrolls_back_through_the_cache(store: Store) -> None:
             await pilot.press("home")
             await pilot.press("pageup", "pageup", "pageup")
             await pilot.pause()
-        await wait_for(pilot, lambda: len(app.view.messages) == 240)
+        await settle(pilot, lambda: len(app.view.messages) == 240)
         got = [m.id for m in app.view.messages]
         assert got == [f"c3-m{n}" for n in range(240)]
