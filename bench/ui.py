@@ -126,7 +126,7 @@ def first_paint(code: str) -> float:
 async def list_key_moves(n: int = 10_000, keys: int = 200) -> dict[str, float]:
     """CPU ms per cursor move (action + repaint of the list) over ``n`` conversations."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from fakes import FakeBackend, make_app  # type: ignore[import-not-found]
+    from support.fake_backend import FakeBackend, make_app  # type: ignore[import-not-found]
 
     app = make_app(FakeBackend(n, per_thread=1, page_size=2_000))
     async with app.run_test(size=(100, 40)) as pilot:

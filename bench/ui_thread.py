@@ -24,7 +24,7 @@ for extra in (ROOT, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from thread_fakes import FakePager, ThreadApp, conversation, make_thread  # noqa: E402
+from support.thread_view_kit import FakePager, ThreadApp, conversation, make_thread  # noqa: E402
 
 KEYS: list[tuple[str, int]] = [
     ("k", 60),

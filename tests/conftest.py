@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from support.logging_reset import restored_logging
+
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.store import Store
 
 settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, max_examples=200)
 settings.register_profile(
     "nightly", deadline=None, max_examples=10_000, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# HYPOTHESIS_PROFILE wins; otherwise CI (set by .ci/run and most CI services) selects "ci".
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +37,35 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def reset_logging() -> Iterator[None]:
+    """Leave logging as the test found it (``main()`` run in-process installs a file handler
+    on the root logger at INFO, pointing into this test's temporary directory)."""
+    with restored_logging():
+        yield
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty cache in a real SQLite file of the test's own, closed at the end. Modules
+    that need data in it override this fixture and fill the one they are given."""
+    s = await Store.open(tmp_path / "cache.sqlite3")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    """A demo server of the test's own (default dataset) for tests that stop it, inject
+    faults or add messages; tests that only read share the session's ``demo_server``."""
+    with DemoServer() as srv:
+        yield srv
+
+
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[object]:
     """One demo server (both API styles, default dataset) over real loopback HTTP, shared by
     the session. Tests that inject faults start their own with ``DemoServer(faults=...)``."""
-    from inbox_tui.demo.server import DemoServer
-
     with DemoServer() as server:
         yield server
 

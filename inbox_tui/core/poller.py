@@ -65,9 +65,10 @@ class Poller:
         on_result: ResultCallback | None = None,
         on_error: ErrorCallback | None = None,
         first_delay: float | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         """``first_delay``: seconds before the first poll of :meth:`start` (default: one
-        ``poll_seconds``)."""
+        ``poll_seconds``). ``sleep`` waits between polls (tests pass a fake clock's)."""
         self.store = store
         self.backend = backend
         self.poll_seconds = poll_seconds
@@ -77,6 +78,7 @@ class Poller:
         self.on_result = on_result
         self.on_error = on_error
         self.first_delay = poll_seconds if first_delay is None else first_delay
+        self._sleep = sleep
         self.active_key: str | None = None  # the open conversation: never marked unread
         self.state = PollState.IDLE
         self.errors = 0  # consecutive failures
@@ -145,15 +147,26 @@ class Poller:
         :meth:`poke`/:meth:`resume`). Never raises an :class:`ApiError`."""
         self.state = PollState.PAUSED if self._paused else PollState.RUNNING
         if delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=None if self._paused else delay)
+            await self._wait(None if self._paused else delay)
         while True:
             if not self._paused:
                 await self._tick()
             delay = self.max_backoff if self.state is PollState.OFFLINE else self.next_delay()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=None if self._paused else delay)
+            await self._wait(None if self._paused else delay)
+
+    async def _wait(self, delay: float | None) -> None:
+        """Until woken (:meth:`poke`, :meth:`pause`, :meth:`resume`) or, unless ``delay`` is
+        None, until ``delay`` seconds have passed on the poller's clock."""
+        wake = asyncio.ensure_future(self._wake.wait())
+        waits: set[asyncio.Future[object]] = {wake}
+        if delay is not None:
+            waits.add(asyncio.ensure_future(self._sleep(delay)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
     async def _tick(self) -> None:
         try:
