@@ -84,3 +84,10 @@ class PagingError(BadResponse):
     this instead of looping for ever or skipping messages silently."""
 
     title = "Paging stopped"
+
+
+class WriteRefused(ApiError):
+    """A write that inbox-tui will not send: writes are off (read-only profile, an API
+    without documented writes, no member id) or the contact opted out. Nothing was sent."""
+
+    title = "Not sent"
