@@ -36,7 +36,8 @@ from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.errors import ApiError, PagingError
-from inbox_tui.models import Conversation, Filters, conversation_key
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, conversation_key
 
 READ_TIMEOUT = 0.3
 STALL_SECONDS = 0.8  # past the read timeout: the client must give up and retry

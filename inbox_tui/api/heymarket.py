@@ -36,15 +36,8 @@ from inbox_tui.api.parse import (
 )
 from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.errors import ApiError, AuthError, BadResponse
-from inbox_tui.models import (
-    Conversation,
-    Direction,
-    Filters,
-    Inbox,
-    Message,
-    TeamMember,
-    conversation_key,
-)
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction, Inbox, Message, TeamMember, conversation_key
 from inbox_tui.phone import valid_e164, without_plus
 
 log = logging.getLogger("inbox_tui.api")

@@ -33,14 +33,8 @@ from inbox_tui.api.parse import (
 )
 from inbox_tui.api.walk import ConversationWalk
 from inbox_tui.errors import BadResponse
-from inbox_tui.models import (
-    Conversation,
-    Direction,
-    Filters,
-    Inbox,
-    Message,
-    conversation_key,
-)
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction, Inbox, Message, conversation_key
 from inbox_tui.phone import to_e164, valid_e164
 
 log = logging.getLogger("inbox_tui.api")
@@ -163,6 +157,8 @@ class WorkspaceBackend(HttpBackend):
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         active = filters.active_fields()
         server = active & ALWAYS_SERVER
+        if filters.contact_number is None:  # a name or part of a number: matched locally
+            server -= {"contact"}
         if "statuses" in active and len(filters.statuses) == 1:
             server |= {"statuses"}
         return frozenset(server)
@@ -252,8 +248,10 @@ class WorkspaceBackend(HttpBackend):
     def conversations(
         self, filters: Filters, inbox_id: str | None = None
     ) -> WorkspaceConversations:
-        if filters.contact:
-            pager: TimelinePager | MergedPager = self._contact_pager(filters, filters.contact)
+        if filters.contact_number:
+            pager: TimelinePager | MergedPager = self._contact_pager(
+                filters, filters.contact_number
+            )
         else:
             pager = self._pager(filters, {}, f"workspace {self.workspace_id} messages")
         return WorkspaceConversations(pager)
@@ -288,8 +286,8 @@ class WorkspaceBackend(HttpBackend):
                 return None
             base["endDate"] = _iso_seconds(filters.before)
         queries = (
-            [{**base, side: filters.contact} for side in _sides(filters)]
-            if filters.contact
+            [{**base, side: filters.contact_number} for side in _sides(filters)]
+            if filters.contact_number
             else [base]
         )
         total = 0

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from inbox_tui.capabilities import READ_ONLY, Capabilities, RetryListener
-from inbox_tui.models import Conversation, Filters, Inbox, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Inbox, Message
 
 __all__ = [
     "READ_ONLY",

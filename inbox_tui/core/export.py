@@ -19,7 +19,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,7 +28,8 @@ from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
 from inbox_tui.dates import stamp
 from inbox_tui.errors import BadResponse, NotFound
-from inbox_tui.models import Conversation, Direction, Filters, Message, conversation_key
+from inbox_tui.filters import FilterError, Filters, date_range
+from inbox_tui.models import Conversation, Direction, Message, conversation_key
 from inbox_tui.phone import pretty, to_e164
 from inbox_tui.text import sanitize
 
@@ -56,22 +57,6 @@ Progress = Callable[[int], None]
 # --- filters ------------------------------------------------------------------------------
 
 
-def parse_when(text: str, *, end_of_day: bool = False) -> datetime:
-    """``2024-01-15`` or ``2024-01-15T10:30[:00][Z|+02:00]``; naive times are UTC. With
-    ``end_of_day`` a bare date means the start of the *next* day (so ``--until`` includes it)."""
-    value = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = datetime.combine(datetime.fromisoformat(value).date(), time(), tzinfo=UTC)
-            return day + timedelta(days=1) if end_of_day else day
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"cannot read the date '{text}': write 2024-01-15 or 2024-01-15T10:30:00Z"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def build_filters(
     *,
     direction: str | None = None,
@@ -79,16 +64,15 @@ def build_filters(
     since: str | None = None,
     until: str | None = None,
 ) -> Filters:
-    """The CLI's filter flags as the filter pane's :class:`Filters`. ``since`` is inclusive
-    (``Filters.after`` is strict, hence the microsecond); ``until`` is exclusive, and a bare
-    date includes that whole day."""
+    """The CLI's filter flags as the filter pane's :class:`Filters` (the dates follow
+    :func:`inbox_tui.filters.date_range`: both ends inclusive, a bare date is a whole day)."""
     wanted: set[str] = set()
     for item in statuses:
         wanted.update(part.strip().lower() for part in item.split(",") if part.strip())
-    after = parse_when(since) - timedelta(microseconds=1) if since else None
-    before = parse_when(until, end_of_day=True) if until else None
-    if after and before and before <= after:
-        raise ConfigError(f"--until {until} is not after --since {since}")
+    try:
+        after, before = date_range(since, until, fields=("--since", "--until"))
+    except FilterError as error:  # the CLI's line names the flag
+        raise ConfigError(f"{error.field}: {error}") from None
     return Filters(
         direction=Direction(direction) if direction else None,
         statuses=frozenset(wanted),

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from inbox_tui.core.backend import READ_ONLY, ConversationPager, MessagePager, RetryListener
 from inbox_tui.errors import NetworkError
-from inbox_tui.models import Conversation, Filters, Inbox, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Inbox, Message
 
 
 class CacheOnlyBackend:

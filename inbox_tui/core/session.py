@@ -28,7 +28,8 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
-from inbox_tui.models import Conversation, Filters, Inbox, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
 
@@ -162,9 +163,9 @@ class Session:
 
     def direct_list(self) -> ListSource:
         """The filtered list straight from the server (filtered lists are not cached)."""
-        local = self.filters.active_fields() - self.backend.server_filter_fields(self.filters)
+        local = self.filters.local_part(self.backend.server_filter_fields(self.filters))
         pager = self.backend.conversations(self.filters, self.inbox_id)
-        return ListSource(pager, frozenset(local), self.filters.only(local))
+        return ListSource(pager, local.active_fields(), local)
 
     def cached_list(self) -> ListSource:
         """The cached list; made on first use and again after an inbox switch."""

@@ -35,7 +35,8 @@ from datetime import datetime, timedelta
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.dates import shifted
-from inbox_tui.models import Conversation, Filters, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Message
 from inbox_tui.store import ConversationCursor, MessagePosition, Store, ThreadState, UpsertResult
 from inbox_tui.store.codec import from_us, to_us
 

@@ -24,7 +24,8 @@ from inbox_tui.config import Profile
 from inbox_tui.core.backend import Backend
 from inbox_tui.core.poller import Poller
 from inbox_tui.core.session import Session, Source, StoreOpener
-from inbox_tui.models import Conversation, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation
 from inbox_tui.paths import styles_dir
 from inbox_tui.store import SearchHit, Store
 from inbox_tui.ui import layout

@@ -17,7 +17,7 @@ from textual.worker import Worker
 
 from inbox_tui.core.backend import ConversationPager
 from inbox_tui.core.session import Source
-from inbox_tui.models import Filters
+from inbox_tui.filters import Filters
 from inbox_tui.ui.error_router import Failed
 from inbox_tui.ui.widgets.banner import error_text
 

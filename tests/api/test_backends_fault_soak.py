@@ -27,6 +27,7 @@ from inbox_tui.cli.main import main
 from inbox_tui.demo.dataset import Dataset, build_dataset
 from inbox_tui.demo.faults import FAULT_KINDS, FaultConfig
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.filters import Filters
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.widgets.status_bar import Connection
 
@@ -226,7 +227,6 @@ async def test_export_walks_whole_threads_under_faults(
 ) -> None:
     """``inbox_tui.core.export`` (locate + collect) over both backends: every message once."""
     from inbox_tui.core import export as exporter
-    from inbox_tui.models import Filters
 
     server.set_faults(faults(seed=9))
     try:

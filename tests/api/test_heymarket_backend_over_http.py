@@ -13,7 +13,8 @@ from inbox_tui.core.backend import Backend
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.errors import AuthError, NotFound
-from inbox_tui.models import Conversation, Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction
 
 FAST = HttpSettings(connect_timeout=2, read_timeout=5, backoff_base=0.01, backoff_max=0.05)
 

@@ -17,7 +17,8 @@ from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.errors import BadResponse, NetworkError, RateLimited, ServerError
-from inbox_tui.models import Conversation, Filters, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Message
 
 
 @pytest.fixture(scope="module")

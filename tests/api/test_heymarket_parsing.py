@@ -20,7 +20,8 @@ from inbox_tui.api.heymarket import (
 )
 from inbox_tui.api.parse import Unusable, parse_time, rfc3339
 from inbox_tui.errors import BadResponse
-from inbox_tui.models import Conversation, Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction
 
 BASE = {
     "id": 4200001,

@@ -26,7 +26,8 @@ from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.workspace import WorkspaceBackend
 from inbox_tui.errors import BadResponse
-from inbox_tui.models import Conversation, Filters, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Message
 from inbox_tui.ui.app import InboxApp
 
 CONTACT = "+14155550123"

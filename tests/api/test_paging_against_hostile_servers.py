@@ -27,7 +27,8 @@ from inbox_tui.cli.main import main
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.errors import PagingError
-from inbox_tui.models import Conversation, Filters, conversation_key
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, conversation_key
 from inbox_tui.ui.widgets.thread_view import ERROR_TEXT, ThreadView
 
 pytestmark = pytest.mark.timeout(60)

@@ -15,7 +15,8 @@ from inbox_tui.core.backend import Backend
 from inbox_tui.demo.dataset import DemoMessage, build_dataset
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.errors import AuthError, NotFound
-from inbox_tui.models import Conversation, Direction, Filters, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction, Message
 
 FAST = HttpSettings(connect_timeout=2, read_timeout=5, backoff_base=0.01, backoff_max=0.05)
 DATASET = build_dataset(7, conversations=60, big_threads=(700,))

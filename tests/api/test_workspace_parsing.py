@@ -12,7 +12,8 @@ from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.parse import Unusable
 from inbox_tui.api.workspace import WorkspaceBackend, parse_message, parse_page
 from inbox_tui.errors import BadResponse
-from inbox_tui.models import Conversation, Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction
 
 RAW = {
     "id": "msg_abc123",

@@ -16,7 +16,8 @@ from inbox_tui.core.backend import Capabilities
 from inbox_tui.core.poller import Poller, PollResult, PollState
 from inbox_tui.core.sync import CachedConversations, CachedThread
 from inbox_tui.errors import AuthError, NetworkError, RateLimited, ServerError
-from inbox_tui.models import Conversation, Filters, Message
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Message
 from inbox_tui.store import MessagePosition, Store
 
 

@@ -27,6 +27,7 @@ import pytest
 from inbox_tui.demo.auth import Credentials as DemoCredentials
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.filters import Filters
 
 TOKEN = "hmtok_LEAKCANARY_7f3a9c1e5b2d"
 WS_TOKEN = "wstok_LEAKCANARY_2d8e4f6a0c9b"
@@ -361,7 +362,6 @@ async def test_exception_texts_never_hold_the_token(echo401: str, echo500: str) 
     from inbox_tui.config import Profile
     from inbox_tui.credentials import resolve
     from inbox_tui.errors import ApiError
-    from inbox_tui.models import Filters
 
     canary = fresh_canary()
     for url in (echo401, echo500, f"http://127.0.0.1:{closed_port()}"):

@@ -20,7 +20,8 @@ from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import _tls_verify
 from inbox_tui.demo.process import DemoServerProcess, supported
 from inbox_tui.demo.server import DemoServer
-from inbox_tui.models import Conversation, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation
 
 needs_process = pytest.mark.skipif(not supported(), reason="needs POSIX fd passing")
 

@@ -21,14 +21,8 @@ from typing import Any
 from inbox_tui.api.pager import Cursor as PagerCursor
 from inbox_tui.api.pager import Page, TimelinePager
 from inbox_tui.core.backend import Capabilities
-from inbox_tui.models import (
-    Conversation,
-    Direction,
-    Filters,
-    Inbox,
-    Message,
-    conversation_key,
-)
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction, Inbox, Message, conversation_key
 
 FIXED_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 ALL_FIELDS = frozenset({"direction", "statuses", "contact", "after", "before"})

@@ -11,7 +11,8 @@ from support.wait import settle
 from inbox_tui.core.offline import CacheOnlyBackend
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
-from inbox_tui.models import Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Direction
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.widgets.status_bar import Connection
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from support.fake_backend import FIXED_NOW, FakeBackend, make_app
 from support.wait import wait_for
 
-from inbox_tui.models import Filters
+from inbox_tui.filters import Filters
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.timefmt import relative_time
 from inbox_tui.ui.widgets.conversation_list import ConversationList

@@ -10,7 +10,8 @@ import pytest
 from support.fake_backend import FakeBackend, make_app
 from support.wait import wait_for
 
-from inbox_tui.models import Direction, Filters
+from inbox_tui.filters import FILTER_FIELDS, Filters
+from inbox_tui.models import Direction
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.widgets.filter_pane import FilterPane
 
@@ -165,3 +166,71 @@ async def test_narrow_filter_pane_replaces_the_list() -> None:
         await wait_for(
             pilot, lambda: len(app.query(FilterPane)) == 1 and app.filter_pane.region.width >= 70
         )
+
+
+async def test_enter_in_the_status_list_applies_without_toggling() -> None:
+    """``f``, ``tab``, down to "failed", ``space`` marks it; ``enter`` applies the pane as
+    its hint says (it used to toggle the status back off first)."""
+    app = make_app(FakeBackend(20))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, ready(app))
+        await pilot.press("f")
+        await wait_for(
+            pilot, lambda: app.filter_pane is not None and app.filter_pane.has_focus_within
+        )
+        await pilot.press("tab", *["down"] * 5, "space", "enter")
+        await wait_for(pilot, lambda: app.filters.statuses == {"failed"})
+        statuses = app.filter_pane.query_one("#statuses")
+        assert list(statuses.selected) == ["failed"]  # type: ignore[attr-defined]
+        await pilot.pause(0.6)  # past the debounce: nothing toggles it back
+        assert app.filters.statuses == {"failed"}
+
+
+async def test_flagged_checkbox_enter_applies_and_space_toggles() -> None:
+    app = make_app(FakeBackend(20))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, ready(app))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.filter_pane is not None)
+        box = app.filter_pane.query_one("#flagged_only")
+        box.focus()
+        await pilot.press("space", "enter")
+        await wait_for(pilot, lambda: app.filters.flagged_only)
+        assert box.value  # type: ignore[attr-defined]
+
+
+async def test_a_contact_name_matches_locally() -> None:
+    """The contact field's placeholder says "number or name": a name matches the
+    conversations whose contact has it (issue 14, item 2)."""
+    server_fields = set(FILTER_FIELDS) - {"contact"}  # as heymarket: contact is local
+    app = make_app(FakeBackend(21, server_fields=server_fields))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, ready(app))
+        app.apply_filters(Filters(contact="zoë"))
+        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        await wait_for(pilot, ready(app))
+        rows = app.conversation_list.conversations
+        assert rows and {r.name for r in rows} == {"Zoë Ångström"}
+        assert "(local)" in str(app.status.render())
+
+
+async def test_a_name_never_reaches_the_workspace_server(workspace) -> None:  # type: ignore[no-untyped-def]
+    """Workspace's ``from``/``to`` take only numbers: a name is matched locally (workspace
+    rows carry no names, so nothing matches), with no HTTP 400 and no banner; a whole
+    number still goes to the server."""
+    backend, transport = workspace
+    app = make_app(backend)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        number = app.conversation_list.conversations[0].contact
+        transport.urls.clear()
+        app.apply_filters(Filters(contact="Morgan"))
+        await wait_for(pilot, lambda: bool(transport.urls))
+        await wait_for(pilot, lambda: not app.conversation_list.is_loading)
+        await pilot.pause(0.2)
+        assert not app.banner.showing, app.banner.message
+        assert all("from" not in u.params and "to" not in u.params for u in transport.urls)
+        assert "(local)" in str(app.status.render())
+        transport.urls.clear()
+        app.apply_filters(Filters(contact=number))
+        await wait_for(pilot, lambda: any("from" in u.params for u in transport.urls))

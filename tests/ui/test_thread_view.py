@@ -19,7 +19,8 @@ from support.thread_view_kit import (
     settle_view,
 )
 
-from inbox_tui.models import Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Direction
 from inbox_tui.ui.widgets.thread_view import BEGINNING_TEXT, ERROR_TEXT, LOADING_TEXT, ThreadView
 
 

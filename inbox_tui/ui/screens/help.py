@@ -14,8 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inbox_tui.filters import __doc__ as FILTER_SEMANTICS
 from inbox_tui.ui.keymap import display_keys, identify
-from inbox_tui.ui.local_filter import __doc__ as FILTER_SEMANTICS
 
 
 def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:

@@ -21,11 +21,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.core.backend import ConversationPager
-from inbox_tui.models import Conversation, Direction, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation, Direction
 from inbox_tui.phone import pretty
 from inbox_tui.text import one_line
 from inbox_tui.ui.keymap import identify
-from inbox_tui.ui.local_filter import conversation_matches
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
@@ -275,9 +275,7 @@ class ConversationList(ScrollView, can_focus=True):
     def _append(self, page: list[Conversation]) -> None:
         first = not self._rows
         for conversation in page:
-            if conversation.key in self._keys or not conversation_matches(
-                conversation, self._local
-            ):
+            if conversation.key in self._keys or not self._local.matches_conversation(conversation):
                 continue
             self._keys.add(conversation.key)
             self._rows.append(conversation)

@@ -32,7 +32,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import OptionDoesNotExist
 
-from inbox_tui.models import KNOWN_STATUSES, Direction, Filters
+from inbox_tui.filters import FilterError, Filters, date_range, since_text, until_text
+from inbox_tui.models import KNOWN_STATUSES, Direction
 from inbox_tui.ui.keymap import identify
 
 DEBOUNCE_SECONDS = 0.4
@@ -51,26 +52,8 @@ PROBE = Filters(
 )
 
 
-class FilterError(ValueError):
-    """A field holds something that cannot become a filter."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-def parse_when(value: str, field: str) -> datetime | None:
-    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 date-time; empty means no bound."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        raise FilterError(
-            field, f"not a date: use YYYY-MM-DD or ISO 8601 ({value[:30]!r})"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+class Submit(Message):
+    """``enter`` in a field that would otherwise toggle on it: apply the form instead."""
 
 
 class FilterPane(VerticalScroll, can_focus=False):
@@ -119,10 +102,10 @@ class FilterPane(VerticalScroll, can_focus=False):
         yield StatusChoices(*((s, s) for s in KNOWN_STATUSES), id="statuses")
         yield self._label("Contact / number", "contact")
         yield Input(placeholder="+14155550100 or name", id="contact")
-        yield self._label("After (date)", "after")
+        yield self._label("From (date)", "after")
         yield Input(placeholder="YYYY-MM-DD", id="after")
         yield Label("", id="error-after", classes="filter-error")
-        yield self._label("Before (date)", "before")
+        yield self._label("Until (date)", "before")
         yield Input(placeholder="YYYY-MM-DD", id="before")
         yield Label("", id="error-before", classes="filter-error")
         yield MarkedCheckbox("Flagged only", id="flagged_only")
@@ -178,8 +161,8 @@ class FilterPane(VerticalScroll, can_focus=False):
                 if status in KNOWN_STATUSES:
                     statuses.select(status)
             self.query_one("#contact", Input).value = filters.contact or ""
-            self.query_one("#after", Input).value = _date_text(filters.after)
-            self.query_one("#before", Input).value = _date_text(filters.before)
+            self.query_one("#after", Input).value = since_text(filters.after)
+            self.query_one("#before", Input).value = until_text(filters.before)
             self.query_one("#flagged_only", Checkbox).value = filters.flagged_only
             self.query_one("#text", Input).value = filters.text or ""
             self._clear_errors()
@@ -194,10 +177,11 @@ class FilterPane(VerticalScroll, can_focus=False):
         """The filters the form describes; raises :class:`FilterError` on a bad field."""
         radio = self.query_one("#direction", RadioSet)
         index = radio.pressed_index if radio.pressed_index >= 0 else 0
-        after = parse_when(self.query_one("#after", Input).value, "after")
-        before = parse_when(self.query_one("#before", Input).value, "before")
-        if after and before and after >= before:
-            raise FilterError("before", "must be later than 'after'")
+        after, before = date_range(
+            self.query_one("#after", Input).value,
+            self.query_one("#before", Input).value,
+            fields=("after", "before"),
+        )
         contact = self.query_one("#contact", Input).value.strip()
         text = self.query_one("#text", Input).value.strip()
         return Filters(
@@ -262,7 +246,8 @@ class FilterPane(VerticalScroll, can_focus=False):
         self._changed()
 
     @on(Input.Submitted)
-    def _on_submitted(self, event: Input.Submitted) -> None:
+    @on(Submit)
+    def _on_submitted(self, event: Message) -> None:
         event.stop()
         self.action_apply()
 
@@ -287,7 +272,13 @@ class ChoiceButton(RadioButton):
 
 
 class MarkedCheckbox(Checkbox):
-    """A checkbox whose "X" shows only when it is checked (see :class:`ChoiceButton`)."""
+    """A checkbox whose "X" shows only when it is checked (see :class:`ChoiceButton`);
+    ``space`` toggles it and ``enter`` applies the pane, as in every other field."""
+
+    BINDINGS = [Binding("enter", "submit", "Apply filters", show=False)]
+
+    def action_submit(self) -> None:
+        self.post_message(Submit())
 
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # the name Textual reads
@@ -296,7 +287,14 @@ class MarkedCheckbox(Checkbox):
 
 class StatusChoices(SelectionList[str]):
     """A selection list whose "X" marks only the chosen statuses: Textual draws it on every
-    option and only colour tells which are chosen, invisible without colour (NO_COLOR)."""
+    option and only colour tells which are chosen, invisible without colour (NO_COLOR).
+    ``space`` toggles a status; ``enter`` applies the pane (it toggled the highlighted
+    status first, silently undoing a choice: the hint says "enter applies")."""
+
+    BINDINGS = [Binding("enter", "submit", "Apply filters", show=False)]
+
+    def action_submit(self) -> None:
+        self.post_message(Submit())
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
@@ -311,11 +309,3 @@ class StatusChoices(SelectionList[str]):
             return strip
         segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
         return Strip(segments, strip.cell_length)
-
-
-def _date_text(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.hour == value.minute == value.second == 0:
-        return value.date().isoformat()
-    return value.isoformat()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from rich.text import Text
 from textual.widgets import Static
 
-from inbox_tui.models import FILTER_FIELDS, Filters
+from inbox_tui.filters import FILTER_FIELDS, Filters
 from inbox_tui.text import one_line
 
 

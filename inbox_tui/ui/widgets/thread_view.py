@@ -37,7 +37,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.core.backend import MessagePager
-from inbox_tui.models import Conversation, Filters
+from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
