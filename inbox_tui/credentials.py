@@ -31,7 +31,7 @@ from inbox_tui import secrets
 from inbox_tui.config import ConfigError, Profile
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 ENV_TOKEN = "INBOX_TUI_TOKEN"
 ENV_SECRET_ID = "INBOX_TUI_SECRET_ID"
@@ -55,15 +55,6 @@ class Credentials:
     token: str | None = field(default=None, repr=False)
     secret_id: str | None = None
     secret_key: str | None = field(default=None, repr=False)
-
-    def auth(self) -> httpx.Auth:
-        from inbox_tui.api.auth import BearerToken, HeymarketJWT
-
-        if self.kind == "jwt":
-            assert self.secret_id and self.secret_key
-            return HeymarketJWT(self.secret_id, self.secret_key)
-        assert self.token
-        return BearerToken(self.token)
 
     def describe(self) -> str:
         what = "JWT secret" if self.kind == "jwt" else "token"

@@ -74,3 +74,10 @@ def from_epoch_seconds(value: float) -> datetime | None:
         return EPOCH + timedelta(seconds=value)
     except (OverflowError, ValueError):
         return None
+
+
+def rfc3339(value: datetime) -> str:
+    """``2024-01-15T10:30:00Z``, with microseconds only when there are some."""
+    utc = to_utc(value)
+    text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
+    return text.replace("+00:00", "Z")

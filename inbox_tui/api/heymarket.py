@@ -30,11 +30,11 @@ from inbox_tui.api.parse import (
     opt_str,
     parse_rows,
     parse_time,
-    rfc3339,
     skip,
     str_id,
 )
 from inbox_tui.api.walk import ConversationWalk
+from inbox_tui.dates import rfc3339
 from inbox_tui.errors import ApiError, AuthError, BadResponse
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Direction, Inbox, Message, TeamMember, conversation_key

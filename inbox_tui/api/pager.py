@@ -138,6 +138,7 @@ class TimelinePager:
         self._ceiling = before
         self._after = after
         self._seen: set[str] = set(known_ids)
+        self.rejected = 0  # rows the server sent that could not be read (logged, skipped)
         self._held: list[Message] = []
         self._oldest: datetime | None = None
         self._newest: datetime | None = None
@@ -269,7 +270,9 @@ class TimelinePager:
     # -- internals ------------------------------------------------------------------------
     async def _get(self, cursor: Cursor) -> Page:
         self._requests += 1
-        return await self._fetch(cursor)
+        page = await self._fetch(cursor)
+        self.rejected += max(page.rows - len(page.messages), 0)
+        return page
 
     def _check_progress(self, page: Page) -> bool:
         """Count full pages that repeat the page before and bring no id this walk has not
@@ -434,6 +437,10 @@ class MergedPager:
     @property
     def requests(self) -> int:
         return sum(p.requests for p in self.pagers)
+
+    @property
+    def rejected(self) -> int:
+        return sum(p.rejected for p in self.pagers)
 
     @property
     def gaps(self) -> list[Gap]:

@@ -49,13 +49,6 @@ def parse_time(value: Any) -> datetime | None:
     return to_utc(parsed)
 
 
-def rfc3339(value: datetime) -> str:
-    """``2024-01-15T10:30:00Z``, with microseconds only when there are some."""
-    utc = to_utc(value)
-    text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
-    return text.replace("+00:00", "Z")
-
-
 def str_id(value: Any) -> str | None:
     """Vendor ids (int or str) as non-empty strings."""
     if value is None or isinstance(value, bool | dict | list):
@@ -90,18 +83,7 @@ def record_id(raw: Any) -> str:
     return "?"
 
 
-_skipped = 0
-
-
-def skipped_count() -> int:
-    """How many records have been skipped in this process so far (an export compares it
-    before and after, to tell "nothing there" from "nothing readable")."""
-    return _skipped
-
-
 def skip(kind: str, raw: Any, reason: str) -> None:
-    global _skipped
-    _skipped += 1
     log.warning("skipped a %s record (id %s): %s", kind, record_id(raw), reason)
 
 

@@ -206,13 +206,12 @@ def export(args: argparse.Namespace) -> int:
         inbox_id = args.inbox or target.profile.inbox
 
         async def fetch(backend: Any) -> tuple[Any, list[Any]]:
-            skipped = exporter.skipped_count()
             conversation, pager, first, note = await exporter.locate(
                 backend, args.contact, inbox_id, filters
             )
             if note:
                 print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-            messages = await exporter.collect(pager, first, filters, progress, skipped)
+            messages = await exporter.collect(pager, first, filters, progress)
             return conversation, messages
 
         try:

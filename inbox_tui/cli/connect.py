@@ -15,6 +15,8 @@ from inbox_tui.config import ConfigError, Profile
 from inbox_tui.credentials import Credentials
 
 if TYPE_CHECKING:
+    import httpx
+
     from inbox_tui.api.http import HttpSettings
     from inbox_tui.core.backend import Backend
     from inbox_tui.demo.endpoint import DemoEndpoint
@@ -53,10 +55,21 @@ def check_transport(base_url: str, *, insecure: bool) -> bool:
     return True
 
 
+def auth_for(credentials: Credentials) -> httpx.Auth:
+    """The httpx auth for ``credentials``: a bearer token, or a heymarket signed JWT."""
+    from inbox_tui.api.auth import BearerToken, HeymarketJWT
+
+    if credentials.kind == "jwt":
+        assert credentials.secret_id and credentials.secret_key
+        return HeymarketJWT(credentials.secret_id, credentials.secret_key)
+    assert credentials.token
+    return BearerToken(credentials.token)
+
+
 def build_backend(profile: Profile, credentials: Credentials, *, insecure: bool = False) -> Backend:
     """The backend for ``profile`` (after :func:`check_transport`)."""
     check_transport(profile.url, insecure=insecure)
-    auth = credentials.auth()
+    auth = auth_for(credentials)
     kwargs: dict[str, Any] = {"settings": http_settings(profile)}
     if profile.page_size:
         kwargs["page_size"] = profile.page_size

@@ -46,6 +46,10 @@ class MessagePager(Protocol):
     def requests(self) -> int:
         """HTTP requests made so far (for benches and tests)."""
 
+    @property
+    def rejected(self) -> int:
+        """Records the server sent that could not be read (each logged and skipped)."""
+
     async def older(self) -> list[Message]:
         """The next batch of messages older than any returned so far, never seen before,
         sorted oldest first. May be empty only when ``exhausted`` is then true."""

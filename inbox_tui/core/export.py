@@ -23,17 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from inbox_tui.api.parse import rfc3339, skipped_count
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
-from inbox_tui.dates import stamp
+from inbox_tui.dates import rfc3339, stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.filters import FilterError, Filters, date_range
 from inbox_tui.models import Conversation, Direction, Message, conversation_key
 from inbox_tui.phone import pretty, to_e164
 from inbox_tui.text import sanitize
 
-FORMATS = ("jsonl", "csv", "md")
 COLUMNS = (
     "id",
     "created_at",
@@ -120,6 +118,7 @@ async def locate(
     if not inboxes:
         raise ConfigError("these credentials see no inbox; pass --inbox ID")
     hits: list[tuple[Conversation, MessagePager, list[Message], str]] = []
+    rejected = 0  # unreadable records in the inboxes searched: an empty result says so
     for inbox in inboxes:
         conversation = conversation_for(contact, inbox.id)
         pager = backend.thread(conversation, filters)
@@ -127,6 +126,7 @@ async def locate(
             first = await pager.older()
         except NotFound:  # heymarket: no such conversation in this inbox
             continue
+        rejected += pager.rejected
         if first:
             hits.append((conversation, pager, first, f"{inbox.name} ({inbox.id})"))
     if len(hits) > 1:
@@ -138,7 +138,7 @@ async def locate(
     if not hits:
         conversation = conversation_for(contact, inboxes[0].id if len(inboxes) == 1 else None)
         note = f"no messages with {conversation.contact} in {len(inboxes)} visible inbox(es)"
-        return conversation, _EmptyPager(), [], note
+        return conversation, _EmptyPager(rejected), [], note
     conversation, pager, first, label = hits[0]
     return conversation, pager, first, f"using inbox {label}"
 
@@ -148,14 +148,11 @@ async def collect(
     first: list[Message],
     filters: Filters,
     progress: Progress | None = None,
-    skipped_before: int | None = None,
 ) -> list[Message]:
     """Every message of the thread (starting with the already fetched ``first`` batch) that
-    matches ``filters``, oldest first, each id once.
-
-    With ``skipped_before`` (:func:`skipped_count` before the walk began): a thread whose
-    every record was unreadable raises :class:`BadResponse` instead of exporting nothing
-    as if it were empty."""
+    matches ``filters``, oldest first, each id once. A thread whose every record was
+    unreadable raises :class:`BadResponse` instead of exporting nothing as if it were
+    empty."""
     batches: list[list[Message]] = [first]
     seen = len(first)
     if progress:
@@ -173,8 +170,8 @@ async def collect(
         seen += len(batch)
         if progress:
             progress(seen)
-    if seen == 0 and skipped_before is not None:
-        rejected = skipped_count() - skipped_before
+    if seen == 0:
+        rejected = pager.rejected
         if rejected > 0:
             raise BadResponse(
                 f"the server sent {rejected} message record(s) and none could be read "
@@ -191,8 +188,14 @@ async def collect(
 
 
 class _EmptyPager:
-    exhausted = True
+    """No thread found; ``rejected`` carries the unreadable records met while looking."""
+
+    exhausted = complete = True
+    partial = False
     requests = 0
+
+    def __init__(self, rejected: int = 0) -> None:
+        self.rejected = rejected
 
     async def older(self) -> list[Message]:
         return []
@@ -313,9 +316,7 @@ async def export_conversation(
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written."""
     filters = filters or Filters()
-    messages = await collect(
-        backend.thread(conversation, filters), [], filters, skipped_before=skipped_count()
-    )
+    messages = await collect(backend.thread(conversation, filters), [], filters)
     await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
     return len(messages)
 

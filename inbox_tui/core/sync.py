@@ -409,6 +409,8 @@ class CacheMessagePager:
     def complete(self) -> bool:
         return self._exhausted and not self.partial
 
+    rejected = 0  # the cache holds only what was read
+
     @property
     def requests(self) -> int:
         return self.thread.requests

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox_tui.store import evict
-from inbox_tui.store.db import connect, schema_version
+from inbox_tui.store.db import schema_version
 from inbox_tui.store.store import profile_path
 
 _SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -66,14 +66,3 @@ def cache_clear(profile: str = "default", account: str | None = None) -> None:
     """Delete a profile's cache file (and its WAL/SHM companions). Idempotent."""
     for file in _files(cache_path(profile, account)):
         file.unlink(missing_ok=True)
-
-
-def enforce_limit(
-    profile: str, max_bytes: int, protected_keys: frozenset[str] = frozenset()
-) -> int:
-    """Blocking variant of :meth:`Store.enforce_limit` for the CLI; returns messages evicted."""
-    conn = connect(cache_path(profile))
-    try:
-        return evict.enforce_limit(conn, max_bytes, protected_keys)
-    finally:
-        conn.close()

@@ -132,25 +132,6 @@ def excerpt(
     return prefix + text[start:end] + suffix, kept
 
 
-def split_marked(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Remove the highlight markers, returning the plain text and the marked spans."""
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    length = 0
-    for ch in marked:
-        if ch == OPEN:
-            start = length
-        elif ch == CLOSE:
-            if start is not None and length > start:
-                spans.append((start, length))
-            start = None
-        else:
-            out.append(ch)
-            length += 1
-    return "".join(out), tuple(spans)
-
-
 Order = Literal["recent", "rank"]
 
 # What a hit is built from (the three queries below differ only in how they pick rows).

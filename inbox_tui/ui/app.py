@@ -31,7 +31,8 @@ from inbox_tui.store import SearchHit, Store
 from inbox_tui.ui import layout
 from inbox_tui.ui.background import Background
 from inbox_tui.ui.error_router import ErrorRouter, Failed
-from inbox_tui.ui.keymap import apply_overrides, identify
+from inbox_tui.ui.key_overrides import apply_overrides
+from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker

@@ -16,13 +16,13 @@ from inbox_tui.ui.widgets.banner import error_text
 from inbox_tui.ui.widgets.status_bar import Connection
 
 if TYPE_CHECKING:
-    from inbox_tui.ui.app import InboxApp
+    from inbox_tui.ui.shell import Shell
 
 log = logging.getLogger("inbox_tui.ui.app")
 
 
 class Background:
-    def __init__(self, app: InboxApp) -> None:
+    def __init__(self, app: Shell) -> None:
         self.app = app
 
     def show_cache_note(self, start: CachedListStart) -> None:

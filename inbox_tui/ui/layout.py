@@ -13,13 +13,13 @@ from textual.widget import AwaitMount, Widget
 from inbox_tui.ui.widgets.filter_pane import FilterPane
 
 if TYPE_CHECKING:
-    from inbox_tui.ui.app import InboxApp
+    from inbox_tui.ui.shell import Shell
 
 NARROW_WIDTH = 100  # below: list OR thread, not both
 WIDE_WIDTH = 140  # at or above: the filter pane docks as a column beside the list
 
 
-def apply(app: InboxApp) -> None:
+def apply(app: Shell) -> None:
     """Set the body's layout classes for the app's current width."""
     width = app.size.width
     body = app.body
@@ -28,14 +28,14 @@ def apply(app: InboxApp) -> None:
     body.set_class(app.thread_pane_open, "-show-thread")
 
 
-def focus_main(app: InboxApp) -> None:
+def focus_main(app: Shell) -> None:
     if app.narrow and app.thread_pane_open:
         app.thread.focus()
     else:
         app.conversation_list.focus()
 
 
-def set_filters_open(app: InboxApp, open_: bool) -> None:
+def set_filters_open(app: Shell, open_: bool) -> None:
     """Show or hide the filter pane (built the first time it opens: startup cost)."""
     mounting: AwaitMount | None = None
     if open_ and app.filter_pane is None:
@@ -58,7 +58,7 @@ async def _focus_when_mounted(mounting: AwaitMount | None, pane: FilterPane) -> 
     pane.focus_first()
 
 
-def visible_panes(app: InboxApp) -> list[Widget]:
+def visible_panes(app: Shell) -> list[Widget]:
     panes: list[Widget] = []
     if app.filters_open and app.filter_pane is not None:
         panes.append(app.filter_pane)
@@ -71,7 +71,7 @@ def visible_panes(app: InboxApp) -> list[Widget]:
     return panes
 
 
-def cycle_focus(app: InboxApp, step: int) -> None:
+def cycle_focus(app: Shell, step: int) -> None:
     """``tab``: the next field inside the filter pane, then the next visible pane."""
     focused = app.focused
     pane = app.filter_pane

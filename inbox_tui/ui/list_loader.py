@@ -22,13 +22,13 @@ from inbox_tui.ui.error_router import Failed
 from inbox_tui.ui.widgets.banner import error_text
 
 if TYPE_CHECKING:
-    from inbox_tui.ui.app import InboxApp
+    from inbox_tui.ui.shell import Shell
 
 log = logging.getLogger("inbox_tui.ui.app")
 
 
 class ListLoader:
-    def __init__(self, app: InboxApp) -> None:
+    def __init__(self, app: Shell) -> None:
         self.app = app
 
     def _run(self, work: Callable[[], Awaitable[None]], group: str) -> Worker[None]:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-if TYPE_CHECKING:
-    from inbox_tui.ui.app import InboxApp
 
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Switch inbox", "Pick the inbox to show (or all inboxes)", "pick_inbox"),
@@ -24,7 +20,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 class InboxCommands(Provider):
     def _callback(self, action: str) -> Callable[[], object]:
-        app = cast("InboxApp", self.app)
+        app = self.app
         return lambda: app.run_action(action)
 
     async def discover(self) -> Hits:

@@ -105,7 +105,7 @@ class Walker:
     async def _on_banner(self) -> None:
         self.banners.append(self.app.banner.message)
         self.retries += 1
-        assert self.retries < 200, "the app keeps failing"
+        assert self.retries < 200, "the app keeps failing: " + " | ".join(self.banners[-6:])
         await self.pilot.press("r")
 
     async def walk_list(self) -> None:

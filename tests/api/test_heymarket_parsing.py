@@ -18,7 +18,8 @@ from inbox_tui.api.heymarket import (
     parse_messages,
     parse_team,
 )
-from inbox_tui.api.parse import Unusable, parse_time, rfc3339
+from inbox_tui.api.parse import Unusable, parse_time
+from inbox_tui.dates import rfc3339
 from inbox_tui.errors import BadResponse
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Direction

@@ -19,7 +19,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from inbox_tui.api.pager import Cursor, MergedPager, Page, TimelinePager
-from inbox_tui.api.parse import parse_time, rfc3339
+from inbox_tui.api.parse import parse_time
+from inbox_tui.dates import rfc3339
 from inbox_tui.models import Direction, Message
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)

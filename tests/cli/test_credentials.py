@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from inbox_tui import secrets
+from inbox_tui.cli.connect import auth_for
 from inbox_tui.config import Profile
 from inbox_tui.credentials import CredentialError, resolve
 
@@ -178,5 +179,5 @@ def test_nothing_configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_auth_objects_never_show_the_secret() -> None:
     creds = resolve("a", Profile(token="file_token_abcdef"))
-    auth = creds.auth()
+    auth = auth_for(creds)
     assert "file_token_abcdef" not in repr(auth) + str(auth)

@@ -19,8 +19,8 @@ from textual.app import App, ComposeResult
 
 from inbox_tui.api.heymarket import parse_messages
 from inbox_tui.api.pager import Cursor, Page, TimelinePager
-from inbox_tui.api.parse import parse_time, rfc3339
-from inbox_tui.dates import MAX_UTC, MIN_UTC
+from inbox_tui.api.parse import parse_time
+from inbox_tui.dates import MAX_UTC, MIN_UTC, rfc3339
 from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.store.codec import from_us, to_us
 from inbox_tui.ui.screens.detail import detail_fields
@@ -29,7 +29,6 @@ from inbox_tui.ui.widgets.thread_layout import (
     LayoutContext,
     ThreadIndex,
     local_day,
-    local_tz,
     plan_message,
     render_message,
 )
@@ -188,7 +187,7 @@ def test_the_pager_walks_extreme_timestamps_without_raising(
 def test_every_display_path_renders_extreme_dates(
     tokyo: None, when: datetime, now: datetime, tz: object
 ) -> None:
-    zone = local_tz() if tz is None else tz
+    zone = datetime.now().astimezone().tzinfo if tz is None else tz
     message = msg(1, when).model_copy(update={"updated_at": now})
     ctx = LayoutContext(width=60, tz=zone)  # type: ignore[arg-type]
     local_day(message, zone)  # type: ignore[arg-type]
@@ -201,7 +200,7 @@ def test_every_display_path_renders_extreme_dates(
 
 
 def test_thread_index_orders_year_1_and_year_9999_in_tokyo(tokyo: None) -> None:
-    index = ThreadIndex(lambda m, header: 3 if header else 2, local_tz())
+    index = ThreadIndex(lambda m, header: 3 if header else 2, datetime.now().astimezone().tzinfo)
     index.merge([msg(1, MAX_UTC), msg(2, MIN_UTC), msg(3, datetime(2024, 1, 1, tzinfo=UTC))])
     assert [m.id for m in index.messages()] == ["m2", "m3", "m1"]
 
@@ -224,7 +223,7 @@ class OnePage:
 
 class ThreadApp(App[None]):
     def compose(self) -> ComposeResult:
-        yield ThreadView(tz=local_tz())
+        yield ThreadView(tz=datetime.now().astimezone().tzinfo)
 
 
 async def test_a_year_9999_message_shows_in_the_thread_in_tokyo(tokyo: None) -> None:

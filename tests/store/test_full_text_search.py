@@ -16,7 +16,7 @@ from support.messages import contact_of, msg
 from inbox_tui.store import Store
 from inbox_tui.store.db import connect
 from inbox_tui.store.messages import upsert_messages
-from inbox_tui.store.search import build_match, search, split_marked
+from inbox_tui.store.search import build_match, search
 
 BODIES = [
     "Is my order #4412 ready? Call me at (415) 555-0199",
@@ -163,12 +163,6 @@ def test_highlights_point_at_the_match(conn: sqlite3.Connection) -> None:
     # A prefix search highlights the part typed.
     assert [hit.name[a:b] for a, b in hit.name_highlights] == ["Ångstr"]
     assert hit.highlights == ()
-
-
-def test_split_marked_is_robust() -> None:
-    assert split_marked("a\ue000b\ue001c") == ("abc", ((1, 2),))
-    assert split_marked("\ue001x\ue000") == ("x", ())
-    assert split_marked("\ue000\ue001") == ("", ())
 
 
 async def test_search_through_the_store_orders_newest_first(tmp_path: Path) -> None:

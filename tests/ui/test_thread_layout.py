@@ -36,6 +36,12 @@ HOSTILE_BODIES = [
 ]
 
 
+def make_all_exact(index: ThreadIndex) -> None:
+    """Lay out every message exactly (the view does it for what is on screen)."""
+    for pos in range(index.first_pos, index.last_pos + 1):
+        index.make_exact(pos)
+
+
 def height_of(ctx: LayoutContext):  # type: ignore[no-untyped-def]
     return lambda m, day: message_height(m, ctx, day_header=day)
 
@@ -138,8 +144,8 @@ def test_day_separators_between_days_only() -> None:
 def _assert_index_consistent(index: ThreadIndex, ctx: LayoutContext) -> None:
     fresh = ThreadIndex(height_of(ctx), UTC)
     fresh.rebuild(index.messages())
-    fresh.make_all_exact()
-    index.make_all_exact()
+    make_all_exact(fresh)
+    make_all_exact(index)
     assert index.total_lines == fresh.total_lines
     assert [m.id for m in index.messages()] == [m.id for m in fresh.messages()]
     for offset, pos in enumerate(range(index.first_pos, index.last_pos + 1)):
@@ -239,13 +245,13 @@ def test_relayout_and_rebuild_use_estimates_until_made_exact() -> None:
     assert index.total_lines == 900 and not index.is_exact(0)
     assert index.make_exact(5) != 0 or index.height(5) == 3
     assert index.is_exact(5)
-    index.make_all_exact()
+    make_all_exact(index)
     exact_total = index.total_lines
     narrow = ThreadIndex(height_of(NARROW), UTC)
     narrow.rebuild(msgs)
-    narrow.make_all_exact()
+    make_all_exact(narrow)
     index._height_of = height_of(NARROW)  # the width changed
     index.relayout()
     assert index.total_lines == exact_total  # old heights kept as estimates
-    index.make_all_exact()
+    make_all_exact(index)
     assert index.total_lines == narrow.total_lines

@@ -48,7 +48,7 @@ class _Styles:
 
 
 class ConversationList(ScrollView, can_focus=True):
-    """Conversations, most recently active first. Posts :class:`Highlighted`,
+    """Conversations, most recently active first. Posts
     :class:`Opened`, :class:`LoadFailed` and :class:`Loaded`."""
 
     BINDINGS = identify(
@@ -98,11 +98,6 @@ class ConversationList(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
-
-    class Highlighted(Message):
-        def __init__(self, conversation: Conversation) -> None:
-            self.conversation = conversation
-            super().__init__()
 
     class Opened(Message):
         def __init__(self, conversation: Conversation) -> None:
@@ -273,7 +268,6 @@ class ConversationList(ScrollView, can_focus=True):
         self.call_after_refresh(self._maybe_load_more)
 
     def _append(self, page: list[Conversation]) -> None:
-        first = not self._rows
         for conversation in page:
             if conversation.key in self._keys or not self._local.matches_conversation(conversation):
                 continue
@@ -281,8 +275,6 @@ class ConversationList(ScrollView, can_focus=True):
             self._rows.append(conversation)
         self._update_virtual_size()
         self._invalidate()  # rows (and the status line) moved under their cached keys
-        if first and self._rows:
-            self.post_message(self.Highlighted(self._rows[0]))
 
     def _wants_more(self) -> bool:
         """True when fewer than two screens of rows lie below the cursor / scroll position."""
@@ -334,8 +326,6 @@ class ConversationList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_cursor_visible()
         self.refresh()
-        if self.highlighted is not None:
-            self.post_message(self.Highlighted(self.highlighted))
         self._maybe_load_more()
 
     def action_cursor_down(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
@@ -67,13 +67,6 @@ class ThreadStyles:
     selected: Style = field(default_factory=lambda: Style(bold=True))
     match: Style = field(default_factory=lambda: Style(bold=True))
     more: Style = field(default_factory=lambda: Style(italic=True))
-
-
-def local_tz() -> tzinfo:
-    """The terminal user's time zone."""
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
 
 
 @dataclass(frozen=True)
@@ -574,10 +567,6 @@ class ThreadIndex:
         if self.is_exact(pos):
             return 0
         return self._refresh_height(pos)
-
-    def make_all_exact(self) -> None:
-        for pos in range(self.first_pos, self.last_pos + 1):
-            self.make_exact(pos)
 
     def _append_sorted(self, messages: list[SmsMessage], *, exact: bool = True) -> None:
         measure = self._height_of if exact else self._estimate_of
