@@ -9,6 +9,7 @@ memory and says so, so there is one data path (cache first, then the server).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ from inbox_tui.text import one_line
 log = logging.getLogger(__name__)
 
 StoreOpener = Callable[[], Awaitable[Store]]
+SLOW_OPEN = 0.5  # seconds before a cache that is slow to open is announced
 
 
 class Source(StrEnum):
@@ -125,14 +127,18 @@ class Session:
             raise RuntimeError("Session.open() has not run")
         return self._store
 
-    async def open(self) -> StoreOpening:
-        """Open the cache; when the profile's cannot be opened, one in memory."""
+    async def open(
+        self, *, on_slow: Callable[[], None] | None = None, slow_after: float = SLOW_OPEN
+    ) -> StoreOpening:
+        """Open the cache; when the profile's cannot be opened, one in memory. ``on_slow``
+        is called once when opening takes longer than ``slow_after`` seconds (another
+        inbox-tui holds the file, e.g. while it migrates a large cache): say so."""
         if self._store is not None:
             return StoreOpening(notice=self._store.notice)
         opener, self._open_store = self._open_store, None
         if opener is not None:
             try:
-                self._store = await opener()
+                self._store = await _announce_if_slow(opener(), on_slow, slow_after)
             except Exception as error:
                 self._store = await Store.memory()
                 return StoreOpening(error=error)
@@ -316,6 +322,17 @@ class Session:
         from inbox_tui.core.export import export_conversation  # on first use
 
         return await export_conversation(self.backend, conversation, path)
+
+
+async def _announce_if_slow(
+    opening: Awaitable[Store], on_slow: Callable[[], None] | None, after: float
+) -> Store:
+    task = asyncio.ensure_future(opening)
+    if on_slow is not None:
+        done, _ = await asyncio.wait({task}, timeout=after)
+        if not done:
+            on_slow()
+    return await task
 
 
 def new_message_summary(result: PollResult) -> str:

@@ -154,7 +154,7 @@ class InboxApp(App[None]):
         # First paint first: the count and the inbox list wait until the first page of
         # conversations is in, so they don't compete with it for the server and the loop.
         self.side_loads_pending = True
-        opening = await self.session.open()
+        opening = await self.session.open(on_slow=self._cache_is_slow)
         if opening.error is not None:
             self.show_error(opening.error, None, Source.CACHE)
             self.notify("The cache is in memory for this run: nothing is kept after you quit.")
@@ -165,6 +165,13 @@ class InboxApp(App[None]):
         # The cache limit is enforced a little later: not competing with first paint.
         self.set_timer(self.enforce_delay, self.background.enforce_limit)
         self.session.start_poller(self.background.on_poll, self.background.on_poll_error)
+
+    def _cache_is_slow(self) -> None:
+        self.notify(
+            "Waiting for the cache: another inbox-tui is using it (up to 5 s, then this run "
+            "reads a copy or keeps the cache in memory)…",
+            timeout=6,
+        )
 
     async def on_ready(self) -> None:
         await self.mount(Footer())

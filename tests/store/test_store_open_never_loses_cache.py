@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.cache_files import unwritable
+from support.cache_files import exclusive, unwritable, v1_cache_file
 from support.messages import msg
 
 from inbox_tui.store import SCHEMA_VERSION, Store
 from inbox_tui.store.db import (
-    V1_DDL,
     CacheCorrupt,
     CacheError,
     CacheFull,
@@ -46,29 +45,6 @@ async def _filled(path: Path, n: int = 20) -> None:
         await s.upsert_messages([msg(1, i) for i in range(n)])
 
 
-@contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[sqlite3.Connection]:
-    """Another program holding ``BEGIN EXCLUSIVE`` on ``path``."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("BEGIN EXCLUSIVE")
-    try:
-        yield conn
-    finally:
-        conn.execute("ROLLBACK")
-        conn.close()
-
-
-def _v1_file(path: Path) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    for statement in V1_DDL.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.execute("INSERT INTO schema_version VALUES (1)")
-    conn.close()
-
-
 # -- item 1: a healthy cache is never moved aside ----------------------------------------
 
 
@@ -91,7 +67,7 @@ async def test_locked_cache_opens_and_is_not_moved_aside() -> None:
 async def test_locked_during_migration_gives_a_memory_store_and_keeps_the_file() -> None:
     path = profile_path("default")
     path.parent.mkdir(parents=True)
-    _v1_file(path)
+    v1_cache_file(path)
     with exclusive(path):  # as a first instance migrating it would
         store = await Store.open_profile(busy_timeout=SHORT)
         async with store:
@@ -112,7 +88,7 @@ def test_concurrent_opens_of_one_file_both_succeed(tmp_path: Path, make: str) ->
     for round_no in range(5):
         path = tmp_path / f"{make}-{round_no}.sqlite3"
         if make == "v1":
-            _v1_file(path)
+            v1_cache_file(path)
         else:  # just created by one of them, no table yet
             sqlite3.connect(path).execute("PRAGMA journal_mode = WAL").connection.close()
         barrier = threading.Barrier(4)

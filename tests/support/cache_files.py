@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from inbox_tui.store.db import V1_DDL
 
 
 @contextlib.contextmanager
@@ -32,3 +35,27 @@ def unwritable(path: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run([chattr, "-i", str(path)], check=True)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[sqlite3.Connection]:
+    """Another program holding ``BEGIN EXCLUSIVE`` on ``path``."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def v1_cache_file(path: Path) -> None:
+    """A cache as inbox-tui's first schema wrote it (to be migrated)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for statement in V1_DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.close()
