@@ -15,7 +15,7 @@ CLOCK_SKEW = 60  # iat this far in the future is still accepted
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
+class DemoCredentials:
     heymarket_token: str = "demo-heymarket-key"
     heymarket_secret_id: str = "demo-secret-id"
     heymarket_secret_key: str = "demo-secret-key-0123456789"
@@ -55,7 +55,7 @@ def make_jwt(secret_id: str, secret_key: str, iat: int | None = None) -> str:
     return f"{header}.{payload}.{b64url_encode(signature)}"
 
 
-def check_jwt(token: str, creds: Credentials, now: float | None = None) -> str | None:
+def check_jwt(token: str, creds: DemoCredentials, now: float | None = None) -> str | None:
     """None if valid, else why not."""
     parts = token.split(".")
     if len(parts) != 3:
@@ -85,7 +85,7 @@ def check_jwt(token: str, creds: Credentials, now: float | None = None) -> str |
     return None
 
 
-def check_heymarket(headers: dict[str, str], creds: Credentials) -> str | None:
+def check_heymarket(headers: dict[str, str], creds: DemoCredentials) -> str | None:
     """None if the request may proceed, else a reason for the 401."""
     value = headers.get("authorization", "")
     if not value:
@@ -107,7 +107,7 @@ def check_heymarket(headers: dict[str, str], creds: Credentials) -> str | None:
     return "invalid API key"
 
 
-def check_workspace(headers: dict[str, str], creds: Credentials) -> str | None:
+def check_workspace(headers: dict[str, str], creds: DemoCredentials) -> str | None:
     token = bearer(headers)
     if token is None:
         return "missing bearer session token"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inbox_tui.demo.auth import Credentials
+from inbox_tui.demo.auth import DemoCredentials
 from inbox_tui.demo.dataset import Dataset
 
 
 @dataclass(slots=True)
 class DemoContext:
     dataset: Dataset
-    credentials: Credentials
+    credentials: DemoCredentials
     workspace_end_date_inclusive: bool = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from inbox_tui.demo.auth import Credentials
+from inbox_tui.demo.auth import DemoCredentials
 
 
 class DemoEndpoint:
@@ -15,7 +15,7 @@ class DemoEndpoint:
 
     host: str
     port: int
-    credentials: Credentials
+    credentials: DemoCredentials
 
     def _serving(self) -> bool:
         raise NotImplementedError

@@ -37,11 +37,11 @@ class DemoServerProcess(DemoEndpoint):
     Same address and credential attributes as :class:`DemoServer`."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        from inbox_tui.demo.auth import Credentials  # stdlib only
+        from inbox_tui.demo.auth import DemoCredentials  # stdlib only
 
         self.host = host
         self.port = port
-        self.credentials = Credentials()
+        self.credentials = DemoCredentials()
         self._process: subprocess.Popen[bytes] | None = None
 
     def _serving(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Self, TextIO
 
 from inbox_tui.demo import content
 from inbox_tui.demo.app import DemoApp
-from inbox_tui.demo.auth import Credentials, make_jwt
+from inbox_tui.demo.auth import DemoCredentials, make_jwt
 from inbox_tui.demo.context import DemoContext
 from inbox_tui.demo.dataset import Dataset, DemoMessage, build_dataset
 from inbox_tui.demo.endpoint import DemoEndpoint
@@ -57,7 +57,7 @@ class DemoServer(DemoEndpoint):
         self.seed = seed
         self.host = host
         self.port = port
-        self.credentials = Credentials()
+        self.credentials = DemoCredentials()
         self._initial_faults = faults
         self._latency = latency
         self._end_inclusive = workspace_end_date_inclusive

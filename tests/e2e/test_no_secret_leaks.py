@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from inbox_tui.demo.auth import Credentials as DemoCredentials
+from inbox_tui.demo.auth import DemoCredentials
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.filters import Filters
