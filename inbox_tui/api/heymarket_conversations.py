@@ -44,6 +44,7 @@ def parse_conversation_row(raw: Any) -> Conversation | None:
         status=status,
         assigned_to=str_id(raw.get("assigned")) if raw.get("assigned") not in (0, "0") else None,
         closed=None if status is None else status == "closed",
+        # RFC 3339 or Unix seconds; ``replied`` may also be a bare boolean (then no time).
         last_inbound_at=parse_time(raw.get("last_inbound")),
         replied_at=parse_time(raw.get("replied")),
     )

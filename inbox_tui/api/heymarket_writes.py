@@ -64,7 +64,10 @@ def parse_templates(data: Any) -> list[tuple[MessageTemplate, str | None]]:
     for raw in data:
         if not isinstance(raw, dict) or str_id(raw.get("id")) is None:
             continue
-        text = as_text(raw.get("text") or raw.get("content") or raw.get("body"))
+        content = raw.get("content")  # documented: a GalleryContent object {text, gallery}
+        if isinstance(content, dict):
+            content = content.get("text")
+        text = as_text(content or raw.get("text") or raw.get("body"))
         name = opt_str(raw.get("name")) or opt_str(raw.get("title")) or text[:30]
         cursor = raw.get("updated") or raw.get("date") or raw.get("created")
         template = MessageTemplate(id=str_id(raw["id"]) or "", name=name, text=text)
@@ -73,12 +76,13 @@ def parse_templates(data: Any) -> list[tuple[MessageTemplate, str | None]]:
 
 
 def parse_opt_out(data: Any) -> bool:
-    """``POST /v1/contact/status``: True when the contact opted out (tolerant of shapes:
-    ``{"opted_out": true}``, ``{"status": "opted_out"}``, ``"opt-out"``)."""
+    """``POST /v1/contact/status``: True when messages to the contact are refused. The
+    documented answer is ``{"id", "phone", "unsubscribed": bool, "blocked": bool}``; other
+    shapes (``{"opted_out": true}``, ``{"status": "opted_out"}``, ``"opt-out"``) are read too."""
     if isinstance(data, dict):
-        for key in ("opted_out", "optout", "opt_out"):
-            if isinstance(data.get(key), bool):
-                return bool(data[key])
+        flags = [data.get(k) for k in ("unsubscribed", "blocked", "opted_out", "is_opted_out")]
+        if any(isinstance(flag, bool) for flag in flags):
+            return any(flag is True for flag in flags)
         data = data.get("status", "")
     text = as_text(data).lower().replace("-", "_").replace(" ", "_")
     return "out" in text or text in ("unsubscribed", "stop", "stopped")

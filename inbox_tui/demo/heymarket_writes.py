@@ -195,17 +195,37 @@ def templates(req: Request, ctx: DemoContext) -> Response:
     rows = sorted(ctx.dataset.templates, key=lambda t: -t[3])
     page = [t for t in rows if before_ms is None or t[3] < before_ms][:TEMPLATES_PAGE]
     return json_response(
-        [{"id": i, "name": n, "text": t, "updated": rfc3339_ms(u)} for i, n, t, u in page]
+        [
+            {
+                "id": i,
+                "name": n,
+                "content": {"text": t, "gallery": []},
+                "shared": True,
+                "archived": False,
+                "updated": rfc3339_ms(u),
+            }
+            for i, n, t, u in page
+        ]
     )
 
 
 def contact_status(req: Request, ctx: DemoContext) -> Response:
+    """``{id, phone, unsubscribed, blocked}``; ``id`` or ``phone`` is required (the demo
+    knows contacts by phone only, so an ``id`` alone is a 404)."""
     body = req.json_body()
-    _required(body, "phone")
+    if body.get("phone") in (None, "") and body.get("id") in (None, ""):
+        raise HttpError(400, "bad_request", "phone (or id) is required")
+    if body.get("phone") in (None, ""):
+        raise HttpError(404, "not_found", f"contact {body.get('id')!r} not found")
     phone = _digits(body["phone"], "phone")
-    out = phone in ctx.dataset.opted_out
+    conv = next((c for c in ctx.dataset.conversations if c.contact == phone), None)
     return json_response(
-        {"phone": phone, "status": "opted_out" if out else "opted_in", "opted_out": out}
+        {
+            "id": conv.id if conv else None,
+            "phone": phone,
+            "unsubscribed": phone in ctx.dataset.opted_out,
+            "blocked": False,
+        }
     )
 
 

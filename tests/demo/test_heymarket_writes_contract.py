@@ -143,7 +143,9 @@ def test_close_open_read_answer_ok(client: httpx.Client, server: DemoServer) -> 
 def test_opted_out_contacts(client: httpx.Client, server: DemoServer) -> None:
     out = sorted(server.dataset.opted_out)[0]
     status = client.post("/v1/contact/status", json={"phone": out}).json()
-    assert status["opted_out"] is True and status["status"] == "opted_out"
+    assert status["unsubscribed"] is True and status["blocked"] is False
+    assert set(status) == {"id", "phone", "unsubscribed", "blocked"}
+    assert client.post("/v1/contact/status", json={}).status_code == 400
     c = next(c for c in server.dataset.conversations if c.contact == out)
     refused = client.post(SEND, json=send_body(c, text="hello"))
     assert refused.status_code == 403
