@@ -132,7 +132,9 @@ INSERT INTO conversations (key, contact, name, inbox_id, last_us, unread, flagge
                            preview, last_json)
 VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET
-    unread = conversations.unread OR excluded.unread,
+    -- A new inbound message older than what the row already accounts for (a conversation
+    -- list row's ``updated`` says the server's read state covers it) does not make it unread.
+    unread = conversations.unread OR (excluded.unread AND excluded.last_us > conversations.last_us),
     has_failed = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.has_failed
                       ELSE conversations.has_failed END,
     preview = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.preview

@@ -79,3 +79,32 @@ async def test_an_older_file_gets_the_columns(tmp_path: Path) -> None:
     columns = {r[1] for r in check.execute("PRAGMA table_info(conversations)")}
     check.close()
     assert "drafts" in tables and "triage" in columns
+
+
+async def test_an_inbound_message_the_row_already_covers_does_not_make_it_unread(
+    store: Store,
+) -> None:
+    """The conversations API says "read as of `updated`": a poll that first caches an
+    older inbound message must not mark the conversation unread; a newer one does."""
+    from datetime import timedelta
+
+    await store.upsert_conversations([conv(status="open", unread=False)])
+
+    def inbound(mid: str, at: datetime) -> Message:
+        return Message(
+            id=mid,
+            source="heymarket",
+            conversation_key="413:+14155550111",
+            contact="+14155550111",
+            inbox_id="413",
+            direction=Direction.INBOUND,
+            body="hi",
+            created_at=at,
+        )
+
+    await store.upsert_messages([inbound("old", T0 - timedelta(minutes=5))], mark_unread=True)
+    got = await store.get_conversation("413:+14155550111")
+    assert got is not None and got.unread is False
+    await store.upsert_messages([inbound("new", T0 + timedelta(minutes=5))], mark_unread=True)
+    got = await store.get_conversation("413:+14155550111")
+    assert got is not None and got.unread is True
