@@ -82,7 +82,8 @@ def _target(ctx: DemoContext, body: dict[str, Any], inbox_id: int) -> DemoConver
     """The conversation named by ``chat_id`` or ``target`` (one of them is required)."""
     if body.get("chat_id") not in (None, ""):
         return _by_chat(ctx, inbox_id, _int(body, "chat_id"))
-    _required(body, "target")
+    if body.get("target") in (None, ""):
+        raise HttpError(400, "bad_request", "chat_id or target is required")
     phone = _digits(body["target"], "target")
     conv = ctx.dataset.conversation(inbox_id, phone)
     if conv is None:

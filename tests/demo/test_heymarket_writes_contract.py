@@ -137,7 +137,7 @@ def test_close_open_read_answer_ok(client: httpx.Client, server: DemoServer) -> 
     )
     assert read.json() == "ok" and c.read is True
     missing = client.post("/v1/conversations/close", json={"inbox_id": c.inbox_id, "user_id": 7})
-    assert missing.status_code == 400 and "target" in missing.json()["message"]
+    assert missing.status_code == 400 and "chat_id or target" in missing.json()["message"]
 
 
 def test_opted_out_contacts(client: httpx.Client, server: DemoServer) -> None:
