@@ -526,4 +526,7 @@ class HeymarketConversations(ConversationWalk):
             flagged=message.flagged,
             has_failed=message.is_failed,
             status=status.lower() if status else None,
+            # The message's conversation object carries the owner too (no member id needed).
+            assigned_to=str_id(raw_conv.get("assigned")) if raw_conv.get("assigned") else None,
+            closed=None if not status else status.lower() == "closed",
         )

@@ -258,3 +258,18 @@ async def test_refusals_are_typed_errors(backend: HeymarketBackend, server: Demo
     with pytest.raises(ApiError) as raised:
         await backend.set_closed(wrong, True)
     assert raised.value.status == 404
+
+
+async def test_the_walk_fallback_keeps_status_and_owner(server: DemoServer) -> None:
+    """Without a member id the list comes from the message walk; each message's
+    conversation object still gives the status and the owner."""
+    hm = HeymarketBackend(server.base_url, BearerToken(server.heymarket_token), settings=FAST)
+    try:
+        page = await hm.conversations(Filters()).next_page()
+    finally:
+        await hm.aclose()
+    for conv in page:
+        demo = server.dataset.conversation(int(conv.inbox_id or 0), conv.contact)
+        assert demo is not None
+        assert conv.assigned_to == (str(demo.assigned) if demo.assigned else None)
+        assert conv.closed == (demo.status == "closed")
