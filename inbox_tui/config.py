@@ -56,6 +56,12 @@ class Profile(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     cache_max_mb: int | None = Field(default=None, ge=1)
     bell: bool = False
+    # Writes (issue 12): the heymarket team member every write acts as (GET /v1/inboxes or
+    # /v1/team lists them; `inbox-tui config check` too); `read_only` turns writes off;
+    # `send_delay` is the undo window before a send leaves, in seconds.
+    member_id: int | None = Field(default=None, ge=1)
+    read_only: bool = False
+    send_delay: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("inbox", "workspace", mode="before")
     @classmethod

@@ -115,11 +115,27 @@ class Conversation(BaseModel):
     flagged: bool = False
     has_failed: bool = False
     status: str | None = None  # open / closed, when the API says
+    # From a conversation list that has them (heymarket ``POST /v1/conversations``); None
+    # where the API did not say.
+    assigned_to: str | None = None  # member id of the owner
+    closed: bool | None = None
+    last_inbound_at: datetime | None = None
+    replied_at: datetime | None = None
+    opted_out: bool | None = None
 
     @field_validator("last_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         return as_utc(value)
+
+    @field_validator("last_inbound_at", "replied_at")
+    @classmethod
+    def _utc_opt(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed if self.closed is not None else self.status == "closed"
 
     @field_validator("contact")
     @classmethod
@@ -140,3 +156,14 @@ class TeamMember(BaseModel):
 
     id: str
     name: str
+    inbox_ids: tuple[str, ...] = ()  # the inboxes the member belongs to, when known
+
+
+class MessageTemplate(BaseModel):
+    """A saved reply; ``text`` holds ``{{first_name}}``-style merge tokens."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+    text: str

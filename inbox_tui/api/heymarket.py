@@ -2,10 +2,12 @@
 
 * thread: ``GET /v1/messages?phoneNumber&inboxID[&timestamp]`` (50 per page, Unix-seconds
   strict-before cursor) through :class:`~inbox_tui.api.pager.TimelinePager`;
-* conversations: derived from the team-wide ``POST /v1/messages/all`` walk (RFC 3339
+* conversations: with a member id, ``POST /v1/conversations`` (one request per page: status,
+  assignee, read; see ``heymarket_conversations.py``). Without one (or with filters that
+  need messages), derived from the team-wide ``POST /v1/messages/all`` walk (RFC 3339
   strict-before cursor, sub-second times), grouped by (inbox, phone) in order of their
-  newest message, optionally enriched (names, read, open/closed) from
-  ``POST /v1/conversations`` when the server has it;
+  newest message, enriched from ``POST /v1/conversations`` when a member id is known;
+* writes (send, close/open, read, reassign, templates, opt-out status): ``heymarket_writes.py``;
 * count: ``POST /v1/messages/all/count`` (a JSON string); only the ``before`` filter is
   applied by the server, everything else locally.
 """
@@ -21,6 +23,8 @@ from typing import Any
 import httpx
 
 from inbox_tui.api.base import HttpBackend
+from inbox_tui.api.heymarket_conversations import ConversationList, parse_conversation_page
+from inbox_tui.api.heymarket_writes import HeymarketWrites
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.pager import Cursor, Page, TimelinePager
 from inbox_tui.api.parse import (
@@ -34,6 +38,7 @@ from inbox_tui.api.parse import (
     str_id,
 )
 from inbox_tui.api.walk import ConversationWalk
+from inbox_tui.capabilities import Capabilities
 from inbox_tui.dates import rfc3339
 from inbox_tui.errors import ApiError, AuthError, BadResponse
 from inbox_tui.filters import Filters
@@ -47,6 +52,8 @@ THREAD_PAGE_SIZE = 50  # fixed by the API
 SERVER_FILTERS = frozenset({"before"})
 FUTURE = timedelta(days=1)  # "now" cursor slack, so a fast server clock loses nothing
 ENRICH_PAGES_PER_BATCH = 5
+# Filters the conversations API list can serve (the rest need each conversation's messages).
+LIST_FILTERS = frozenset({"before", "after", "contact"})
 
 
 def _inbox_param(inbox_id: str) -> int | str:
@@ -239,7 +246,7 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
 
 
 # -- the backend ----------------------------------------------------------------------------
-class HeymarketBackend(HttpBackend):
+class HeymarketBackend(HeymarketWrites, HttpBackend):
     kind = "heymarket"
 
     def __init__(
@@ -248,12 +255,18 @@ class HeymarketBackend(HttpBackend):
         auth: httpx.Auth,
         *,
         inbox_id: str | None = None,
+        member_id: int | None = None,
         page_size: int = 50,
         settings: HttpSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, auth, settings, transport)
         self.inbox_id = str(inbox_id) if inbox_id is not None else None
+        # Every write acts as a team member: without a member id the backend only reads.
+        self.member_id = member_id
+        self.capabilities = Capabilities(resume=True, count=True, writes=member_id is not None)
+        self._roster = None
+        self._inbox_ids: list[int | str] | None = None
         self.page_size = max(1, page_size)
         inbox = f" inbox {self.inbox_id}" if self.inbox_id else ""
         self.label = f"heymarket @ {self.host}{inbox}"
@@ -271,7 +284,16 @@ class HeymarketBackend(HttpBackend):
         for inbox in inboxes:
             if inbox.phones:
                 self._inbox_phones[inbox.id] = inbox.phones[0]
+        self._inbox_ids = [_inbox_param(inbox.id) for inbox in inboxes]
         return inboxes
+
+    async def _list_inboxes(self, inbox_id: str | None) -> list[int | str]:
+        """``filters.inboxes`` of the conversations API: the chosen inbox, else every one."""
+        if inbox_id is not None:
+            return [_inbox_param(inbox_id)]
+        if self._inbox_ids is None:
+            await self.inboxes()
+        return list(self._inbox_ids or [])
 
     async def team_members(self) -> list[TeamMember]:
         members = await self.client.get_json("/v1/team", parse=parse_team)
@@ -385,9 +407,31 @@ class HeymarketBackend(HttpBackend):
         return sorted(messages, key=lambda m: m.sort_key)
 
     def conversations(
-        self, filters: Filters, inbox_id: str | None = None
-    ) -> HeymarketConversations:
-        return HeymarketConversations(self, filters, inbox_id or self.inbox_id)
+        self,
+        filters: Filters,
+        inbox_id: str | None = None,
+        *,
+        closed: bool | None = None,
+        unread: bool | None = None,
+    ) -> HeymarketConversations | ConversationList:
+        """With a member id (and no filter that needs messages), the conversations API;
+        else the team-wide message walk. ``closed``/``unread`` are server filters of the
+        conversations API (ignored by the walk)."""
+        inbox = inbox_id or self.inbox_id
+        if self.member_id is not None and filters.active_fields() <= LIST_FILTERS:
+
+            async def post(body: dict[str, Any]) -> Any:
+                return await self.client.post_json(
+                    "/v1/conversations", body, parse=parse_conversation_page
+                )
+
+            async def inboxes() -> list[int | str]:
+                return await self._list_inboxes(inbox)
+
+            return ConversationList(
+                post, self.member_id, inboxes, filters, closed=closed, unread=unread
+            )
+        return HeymarketConversations(self, filters, inbox)
 
     async def count(self, filters: Filters, inbox_id: str | None = None) -> int | None:
         """Team-wide count; None when an inbox or a filter the server can't count applies."""
@@ -403,12 +447,15 @@ class HeymarketBackend(HttpBackend):
     ) -> tuple[dict[str, Enrichment], datetime | None, bool]:
         """One page of ``POST /v1/conversations`` (updated before ``before``): enrichment by
         conversation key, the cursor for the next page, and whether more may follow.
-        Servers without the endpoint give ``({}, None, False)``."""
-        if self._enrich_available is False:
+        Servers without the endpoint give ``({}, None, False)``; so does a profile without
+        a member id (``id`` is required: the request would only be refused)."""
+        if self._enrich_available is False or self.member_id is None:
             return {}, None, False
-        body: dict[str, Any] = {"date": rfc3339(before or datetime.now(UTC) + FUTURE)}
-        if inbox_id is not None:
-            body["filters"] = {"inboxes": [_inbox_param(inbox_id)]}
+        body: dict[str, Any] = {
+            "id": self.member_id,
+            "filters": {"inboxes": await self._list_inboxes(inbox_id)},
+            "date": rfc3339(before or datetime.now(UTC) + FUTURE),
+        }
         try:
             found, oldest, rows = await self.client.post_json(
                 "/v1/conversations", body, parse=parse_conversations
@@ -472,4 +519,7 @@ class HeymarketConversations(ConversationWalk):
             flagged=message.flagged,
             has_failed=message.is_failed,
             status=status.lower() if status else None,
+            # The message's conversation object carries the owner too (no member id needed).
+            assigned_to=str_id(raw_conv.get("assigned")) if raw_conv.get("assigned") else None,
+            closed=None if not status else status.lower() == "closed",
         )

@@ -1,7 +1,13 @@
 """One shared HTTP client per backend: timeouts, retries with backoff, typed errors.
 
-Retry policy (every request this app makes is a read: GETs and the vendor's read-only
-POST searches, so repeating one is always safe):
+Retry policy. Reads (GETs and the vendor's read-only POST searches) and writes that carry
+an idempotency key (a send with ``local_id``) use ``retry="always"``: repeating one is safe.
+Other writes (close, open, read, reassign) use ``retry="unsent"``: they are retried only
+when the request provably never reached the server (connect errors and connect/pool
+timeouts) or was refused before it was processed (429); a timeout, a dropped connection or
+a 5xx after the request went out is raised at once, since it may have been applied.
+
+For ``retry="always"``:
 
 * retried: 429, 500, 502, 503, 504, connect/read timeouts, dropped or truncated
   connections, and a JSON body that fails to parse although the server said it was JSON
@@ -39,7 +45,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import httpx
 
@@ -75,6 +81,7 @@ for _name in ("httpx", "httpcore"):
         _logger.addFilter(_QuietUrls())
 
 T = TypeVar("T")
+RetryPolicy = Literal["always", "unsent"]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "inbox-tui/0.1 (+https://github.com/; httpx)"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
@@ -156,11 +163,21 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 class _Retry(Exception):
     """Internal: a failed attempt that may be retried; carries the error to raise at the end."""
 
-    def __init__(self, error: ApiError, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        error: ApiError,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        sent: bool = True,
+    ) -> None:
         super().__init__(reason)
         self.error = error
         self.reason = reason
         self.retry_after = retry_after
+        # False only when the server provably did not act on the request (never reached
+        # it, or refused it with 429): then even a non-idempotent write may be repeated.
+        self.sent = sent
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -248,9 +265,15 @@ class ApiClient:
         return await self._request("GET", path, params=clean, parse=parse)
 
     async def post_json(
-        self, path: str, json: Any = None, *, parse: Callable[[Any], T] | None = None
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        parse: Callable[[Any], T] | None = None,
+        retry: RetryPolicy = "always",
     ) -> Any:
-        return await self._request("POST", path, json_body=json, parse=parse)
+        """``retry="unsent"`` for a write without an idempotency key (see the module doc)."""
+        return await self._request("POST", path, json_body=json, parse=parse, retry=retry)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -269,6 +292,7 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         parse: Callable[[Any], Any] | None = None,
+        retry: RetryPolicy = "always",
     ) -> Any:
         waited = 0.0
         attempt = 0
@@ -277,12 +301,20 @@ class ApiClient:
                 return await self._attempt(
                     method, path, params=params, json_body=json_body, parse=parse
                 )
-            except _Retry as retry:
+            except _Retry as failed:
+                if retry == "unsent" and failed.sent:
+                    log.info(
+                        "%s %s: %s, not retried (it may have been applied)",
+                        method,
+                        path,
+                        failed.reason,
+                    )
+                    raise failed.error from None
                 if attempt >= self.settings.max_retries:
-                    raise retry.error from None
+                    raise failed.error from None
                 delay = (
-                    retry.retry_after
-                    if retry.retry_after is not None
+                    failed.retry_after
+                    if failed.retry_after is not None
                     else self.settings.backoff(attempt)
                 )
                 if waited + delay > self.settings.total_wait_max:
@@ -291,10 +323,10 @@ class ApiClient:
                         method,
                         path,
                         attempt,
-                        retry.reason,
+                        failed.reason,
                         delay,
                     )
-                    raise retry.error from None
+                    raise failed.error from None
                 attempt += 1
                 waited += delay
                 self.stats.retries += 1
@@ -302,12 +334,14 @@ class ApiClient:
                 event = RetryEvent(
                     attempt=attempt,
                     delay=delay,
-                    reason=retry.reason,
+                    reason=failed.reason,
                     path=path,
-                    status=retry.error.status,
-                    request_id=retry.error.request_id,
+                    status=failed.error.status,
+                    request_id=failed.error.request_id,
                 )
-                log.info("%s %s: %s, retry %d in %.2fs", method, path, retry.reason, attempt, delay)
+                log.info(
+                    "%s %s: %s, retry %d in %.2fs", method, path, failed.reason, attempt, delay
+                )
                 self._announce_retry(event)
                 await self._sleep(delay)
 
@@ -353,8 +387,11 @@ class ApiClient:
             kind = "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else "timeout"
             if isinstance(exc, httpx.ReadTimeout):
                 kind = "read timeout"
+            unsent = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise _Retry(
-                NetworkError(f"{kind} talking to {self._where(path)}", url=path), kind
+                NetworkError(f"{kind} talking to {self._where(path)}", url=path),
+                kind,
+                sent=not unsent,
             ) from None
         except httpx.TransportError as exc:
             kind = {
@@ -364,7 +401,9 @@ class ApiClient:
                 httpx.WriteError: "connection dropped",
             }.get(type(exc), "transport error")
             raise _Retry(
-                NetworkError(f"{kind} talking to {self._where(path)}", url=path), kind
+                NetworkError(f"{kind} talking to {self._where(path)}", url=path),
+                kind,
+                sent=not isinstance(exc, httpx.ConnectError),
             ) from None
         except httpx.HTTPError as exc:  # InvalidURL and friends: a config problem
             raise NetworkError(
@@ -429,7 +468,7 @@ class ApiClient:
         if status == 429:
             after = parse_retry_after(response.headers.get("retry-after"))
             error = RateLimited(f"too many requests to {path}{suffix}", retry_after=after, **kw)
-            raise _Retry(error, "HTTP 429", retry_after=after)
+            raise _Retry(error, "HTTP 429", retry_after=after, sent=False)
         if status >= 500:
             error = ServerError(f"{path} failed on the server{suffix}", **kw)
             if status in RETRY_STATUSES:

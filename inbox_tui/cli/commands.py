@@ -100,6 +100,8 @@ def build_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> Any:
         profile = profile.model_copy(
             update={"poll_seconds": min(profile.poll_seconds, DEMO_POLL_SECONDS)}
         )
+    if getattr(args, "read_only", False):
+        profile = profile.model_copy(update={"read_only": True})
     from inbox_tui.ui.app import InboxApp  # Textual costs time: only now
 
     log.info("opening %s (%s)", target.name, getattr(backend, "label", target.profile.url))
@@ -394,12 +396,47 @@ def _check_target(target: Target) -> int:
         when = f", newest {newest:%Y-%m-%d %H:%M} UTC" if newest else ""
         where = f" (inbox {inbox_id})" if inbox_id and profile.backend == "heymarket" else ""
         report.append(f"latest messages{where}: {len(latest)} on one page{when}  [{_ms(took)}]")
+        if profile.backend == "heymarket":
+            report.extend(await _member_lines(backend, profile))
+        else:
+            report.append("writes: none (the workspace API has no documented writes)")
         return report
 
     for line in _with_backend(target, job):
         print(line)
     print("OK")
     return 0
+
+
+async def _member_lines(backend: Any, profile: Profile) -> list[str]:
+    """Who writes act as: the profile's ``member_id``, or the members to choose from."""
+    from inbox_tui.errors import ApiError
+
+    try:
+        roster = await backend.roster()
+    except ApiError as exc:
+        return [f"team members: unavailable ({exc.user_message()})"]
+
+    def describe(member: Any) -> str:
+        inboxes = ", ".join(one_line(i) for i in member.inbox_ids) or "no inbox"
+        return f"{one_line(member.id)}: {one_line(member.name, 40)} (inboxes {inboxes})"
+
+    if profile.member_id is None:
+        lines = [
+            "member_id: not set, so replying, closing and assigning are off; add "
+            "member_id = N to the profile, N one of these team members:"
+        ]
+        return lines + [f"  {describe(m)}" for m in roster]
+    mine = next((m for m in roster if m.id == str(profile.member_id)), None)
+    if mine is None:
+        known = ", ".join(m.id for m in roster) or "none"
+        return [f"member_id: {profile.member_id} is not a team member (members: {known})"]
+    line = f"member_id: {describe(mine)}"
+    if profile.inbox and profile.inbox not in mine.inbox_ids:
+        line += f"; warning: not a member of inbox {profile.inbox}, writes there are refused"
+    if profile.read_only:
+        line += "; read_only = true: writes are off"
+    return [line]
 
 
 # --- cache ----------------------------------------------------------------------------------

@@ -80,7 +80,9 @@ def build_backend(profile: Profile, credentials: Credentials, *, insecure: bool 
         return WorkspaceBackend(profile.url, auth, profile.workspace, **kwargs)
     from inbox_tui.api.heymarket import HeymarketBackend
 
-    return HeymarketBackend(profile.url, auth, inbox_id=profile.inbox, **kwargs)
+    return HeymarketBackend(
+        profile.url, auth, inbox_id=profile.inbox, member_id=profile.member_id, **kwargs
+    )
 
 
 def http_settings(profile: Profile) -> HttpSettings | None:
@@ -95,6 +97,9 @@ def http_settings(profile: Profile) -> HttpSettings | None:
     return HttpSettings(verify=True, **changes) if changes else None  # type: ignore[arg-type]
 
 
+DEMO_MEMBER_ID = 7  # the demo dataset's "Demo User", a member of every demo inbox
+
+
 def demo_profile(server: DemoEndpoint, backend: str) -> tuple[Profile, Credentials]:
     """The profile and credentials that reach an embedded demo server."""
     if backend == "workspace":
@@ -102,5 +107,5 @@ def demo_profile(server: DemoEndpoint, backend: str) -> tuple[Profile, Credentia
             backend="workspace", base_url=server.base_url, workspace=server.workspace_id
         )
         return profile, Credentials("token", "demo server", token=server.workspace_token)
-    profile = Profile(backend="heymarket", base_url=server.base_url)
+    profile = Profile(backend="heymarket", base_url=server.base_url, member_id=DEMO_MEMBER_ID)
     return profile, Credentials("token", "demo server", token=server.heymarket_token)

@@ -95,6 +95,12 @@ def _connection_options(*, top: bool) -> argparse.ArgumentParser:
         "--insecure", action="store_true", help="allow plain http:// to non-loopback hosts", **d
     )
     general.add_argument(
+        "--read-only",
+        action="store_true",
+        help="send nothing: reply, close, assign and mark read are off",
+        **d,
+    )
+    general.add_argument(
         "--debug", action="store_true", help="debug logging; tracebacks on errors", **d
     )
     return parent

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import Profile
+from inbox_tui.core.actions import SessionTriage
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
@@ -118,6 +119,8 @@ class Session:
         self.conversations: CachedConversations | None = None
         self.thread: CachedThread | None = None
         self.poller: Poller | None = None
+        # The write path (issue 12): reply, notes, close, assign, mark read, drafts.
+        self.triage = SessionTriage(self)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -147,6 +150,8 @@ class Session:
         return StoreOpening()
 
     async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.triage.close()  # sends in their undo window stay drafts
         if self.poller is not None:
             with contextlib.suppress(Exception):
                 await self.poller.stop()

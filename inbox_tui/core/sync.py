@@ -287,6 +287,19 @@ class ConversationChanges:
         return bool(self.new_keys or self.changed_keys)
 
 
+def _shown(conv: Conversation) -> tuple[object, ...]:
+    """What the list shows of a conversation: a change of any of it re-renders the row."""
+    return (
+        conv.last_at,
+        conv.unread,
+        conv.flagged,
+        conv.has_failed,
+        conv.name,
+        conv.status,
+        conv.assigned_to,
+    )
+
+
 class CachedConversations:
     """The conversation list, cache first. Filters beyond the inbox are applied by the
     caller (the cache holds the unfiltered list)."""
@@ -368,13 +381,7 @@ class CachedConversations:
             old = before.get(conv.key)
             if old is None:
                 changes.new_keys.append(conv.key)
-            elif (old.last_at, old.unread, old.flagged, old.has_failed, old.name) != (
-                conv.last_at,
-                conv.unread,
-                conv.flagged,
-                conv.has_failed,
-                conv.name,
-            ):
+            elif _shown(old) != _shown(conv):
                 changes.changed_keys.append(conv.key)
 
 

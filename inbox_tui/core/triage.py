@@ -46,6 +46,7 @@ class Draft:
     text: str
     private: bool = False
     media_url: str | None = None
+    reason: str | None = None  # why the send of this text failed, when it did
 
 
 @dataclass

@@ -88,6 +88,9 @@ class DemoApp:
             self.stats.record_fault(fault)
         if fault in _FAULT_STATUS:
             response = self._fault_response(fault, request_id)
+        elif fault == "lost":  # done on the server, but the client never hears it
+            self._route(request)
+            response = self._fault_response("502", request_id)
         else:
             if fault == "stall":
                 await self._stall(injector.config.stall_seconds)
@@ -179,6 +182,8 @@ class DemoApp:
         if path == "/_demo/stats" and method == "DELETE":
             self.stats.reset()
             return json_response(self.stats.snapshot())
+        if path == "/_demo/writes" and method == "GET":
+            return json_response([{"path": p, "body": b} for p, b in self.context.writes])
         if path == "/_demo/faults" and method == "GET":
             return json_response(self.injector.config.to_json())
         if path == "/_demo/faults" and method in ("PUT", "POST"):

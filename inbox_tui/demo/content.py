@@ -38,6 +38,17 @@ TEAM: tuple[tuple[int, str, str], ...] = (
     (5, "Keiko Sato", "member"),
     (6, "Sam O'Neill", "manager"),
 )
+# Who `inbox-tui --demo` acts as (the demo profile's member_id): a member of every visible
+# inbox, added after the data is generated so the generated history stays the same.
+DEMO_MEMBER: tuple[int, str, str] = (7, "Demo User", "admin")
+# Templates served by POST /v1/templates (id, name, text with merge tokens).
+TEMPLATES: tuple[tuple[int, str, str], ...] = (
+    (501, "Greeting", "Hi {{first_name}}, thanks for reaching out to Harbor & Pine!"),
+    (502, "Order shipped", "Hi {{first_name}}, your order is on its way. Tracking follows."),
+    (503, "Follow-up", "Hi {{first_name}}, just checking in: did that solve it?"),
+    (504, "Store hours", "We're open 9am-6pm Mon-Sat. Reply here any time."),
+    (505, "Closing", "Glad we could help, {{first_name}}! Have a great day."),
+)
 
 # (id, name, phone digits, member ids, visible to the demo credentials)
 INBOXES: tuple[tuple[int, str, str, tuple[int, ...], bool], ...] = (

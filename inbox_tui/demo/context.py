@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from inbox_tui.demo.auth import DemoCredentials
 from inbox_tui.demo.dataset import Dataset
@@ -13,3 +14,5 @@ class DemoContext:
     dataset: Dataset
     credentials: DemoCredentials
     workspace_end_date_inclusive: bool = False
+    # Every write request body the heymarket API received, in order: (path, body).
+    writes: list[tuple[str, Any]] = field(default_factory=list)

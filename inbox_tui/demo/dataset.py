@@ -171,6 +171,16 @@ class Dataset:
         self.team_members = team_members
         self.conversations = sorted(conversations, key=lambda c: (-c.updated_ms, c.id))
         self._asc = messages_ascending
+        # Writes (demo/heymarket_writes.py): contacts (digits) that opted out, messages by
+        # the sender's ``local_id`` (idempotency), templates.
+        self.opted_out: set[str] = {c.contact for c in self.conversations[7::97]}
+        self.by_local_id: dict[str, DemoMessage] = {
+            m.local_id: m for m in messages_ascending if m.local_id
+        }
+        self.templates: list[tuple[int, str, str, int]] = [
+            (i, n, t, int(now.timestamp() * 1000) - k * 60_000)
+            for k, (i, n, t) in enumerate(content.TEMPLATES)
+        ]
 
     # ----- lookups used by tests and other helpers -------------------------------------
     @cached_property
@@ -514,6 +524,11 @@ def build_dataset(
         if m.updated_ms < m.created_ms:
             m.updated_ms = m.created_ms
     _finish_conversations(rng, convs, messages, now_ms)
+    demo_id, demo_name, demo_role = content.DEMO_MEMBER
+    members.append(DemoMember(demo_id, demo_name, demo_role))
+    for inbox in inboxes:
+        if inbox.visible:
+            inbox.members = (*inbox.members, demo_id)
     return Dataset(
         seed=seed,
         now=now,

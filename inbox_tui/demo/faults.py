@@ -16,7 +16,10 @@ FAULT_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "stall", "drop", "tr
 # Faults only ever injected on request (``schedule`` or an explicit ``kinds``), never by the
 # default random mix: ``drip`` sends the body one byte every ``drip_seconds``.
 SLOW_KINDS: tuple[str, ...] = ("drip",)
-KNOWN_KINDS: tuple[str, ...] = FAULT_KINDS + SLOW_KINDS
+# ``lost``: the request is carried out (a send is committed), then the answer is lost: the
+# client gets a 502 instead. Only on request too (the tests of "never a second message").
+LOST_KINDS: tuple[str, ...] = ("lost",)
+KNOWN_KINDS: tuple[str, ...] = FAULT_KINDS + SLOW_KINDS + LOST_KINDS
 CONTROL_PREFIX = "/_demo/"
 
 

@@ -7,8 +7,10 @@ Contract: ``/work/shared/api/heymarket.md``. Choices where the contract is silen
 * ``POST /v1/messages/all`` with ``ascending: true`` returns messages strictly *after*
   ``created_at``, oldest first, so "pass the last ``date`` as the next cursor" works in both
   directions. With ``order: updated_at`` the cursor compares against ``updated``.
-* ``POST /v1/conversations`` pages 50 by default (``limit``, max 100); ``filters.closed``
+* ``POST /v1/conversations`` requires ``id`` (a team member) and ``filters`` (an object),
+  as documented; it pages 50 by default (``limit``, max 100); ``filters.closed``
   true/false selects closed/open, ``filters.unread`` true selects unread only.
+* The writes are in ``heymarket_writes.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
+from inbox_tui.demo import heymarket_writes
 from inbox_tui.demo.auth import check_heymarket
 from inbox_tui.demo.context import DemoContext
 from inbox_tui.demo.dataset import CREATED, MEDIA_PREFIX, DemoConversation, DemoMessage
@@ -197,13 +200,45 @@ def count_messages(req: Request, ctx: DemoContext) -> Response:
     return Response(200, json.dumps(str(count)).encode())
 
 
+def _last_times(ds: Any, conv: DemoConversation) -> tuple[int | None, int | None]:
+    """Times of the newest inbound message and of the newest reply (outbound, not a note)."""
+    inbound = replied = None
+    for m in reversed(ds.thread_before(conv, None)):
+        if inbound is None and m.direction == "inbound":
+            inbound = m.created_ms
+        elif replied is None and m.direction == "outbound" and not m.is_note:
+            replied = m.created_ms
+        if inbound is not None and replied is not None:
+            break
+    return inbound, replied
+
+
+def conversation_row(ds: Any, c: DemoConversation) -> dict[str, Any]:
+    inbound, replied = _last_times(ds, c)
+    inbox = ds.inbox(c.inbox_id)
+    return {
+        **conversation_ref(c),
+        "last_inbound": rfc3339_ms(inbound) if inbound is not None else None,
+        "replied": rfc3339_ms(replied) if replied is not None else None,
+        "snooze_till": None,
+        "updated": rfc3339_ms(c.updated_ms),
+        "created": rfc3339_ms(c.created_ms),
+        "members": list(inbox.members) if inbox else [],
+        "channel": "sms",
+    }
+
+
 def conversations(req: Request, ctx: DemoContext) -> Response:
     body = req.json_body(required=False)
     ds = ctx.dataset
     member = body.get("id")
-    if member is not None and ds.member(member) is None:
+    if member is None:
+        raise HttpError(400, "bad_request", "id (the member id) is required")
+    if isinstance(member, bool) or ds.member(member) is None:
         raise HttpError(404, "not_found", f"team member {member!r} not found")
-    filters = body.get("filters") or {}
+    filters = body.get("filters")
+    if filters is None:
+        raise HttpError(400, "bad_request", "filters is required (an object)")
     if not isinstance(filters, dict):
         raise HttpError(400, "bad_request", "filters must be an object")
     wanted = filters.get("inboxes")
@@ -229,16 +264,7 @@ def conversations(req: Request, ctx: DemoContext) -> Response:
         and (not unread or not c.read)
     )
     page = [c for c in ds.conversations if keep(c)][:limit]
-    return json_response(
-        [
-            {
-                **conversation_ref(c),
-                "updated": rfc3339_ms(c.updated_ms),
-                "created": rfc3339_ms(c.created_ms),
-            }
-            for c in page
-        ]
-    )
+    return json_response([conversation_row(ds, c) for c in page])
 
 
 ROUTES: dict[tuple[str, str], Callable[[Request, DemoContext], Response]] = {
@@ -248,6 +274,7 @@ ROUTES: dict[tuple[str, str], Callable[[Request, DemoContext], Response]] = {
     ("POST", "/v1/messages/all"): all_messages,
     ("POST", "/v1/messages/all/count"): count_messages,
     ("POST", "/v1/conversations"): conversations,
+    **heymarket_writes.ROUTES,
 }
 
 

@@ -90,6 +90,11 @@ class DemoServer(DemoEndpoint):
     def stats(self) -> Stats:
         return self._running_app().stats
 
+    @property
+    def writes(self) -> list[tuple[str, Any]]:
+        """Every write request body the heymarket API received: ``(path, body)``."""
+        return list(self._running_app().context.writes)
+
     def reset_stats(self) -> None:
         self._running_app().stats.reset()
 

@@ -158,8 +158,33 @@ def message_from_row(row: tuple[Any, ...]) -> Message:
 
 
 CONVERSATION_COLUMNS = (
-    "key, contact, name, inbox_id, last_us, unread, flagged, has_failed, preview, status, last_json"
+    "key, contact, name, inbox_id, last_us, unread, flagged, has_failed, preview, status, "
+    "last_json, triage"
 )
+# Conversation-list fields some APIs give (``POST /v1/conversations``), kept as one JSON
+# column (``conversations.triage``): None when the API said none of them.
+_TRIAGE_FIELDS = ("assigned_to", "closed", "last_inbound_at", "replied_at", "opted_out")
+
+
+def triage_json(conv: Conversation) -> str | None:
+    values = {name: getattr(conv, name) for name in _TRIAGE_FIELDS}
+    if all(value is None for value in values.values()):
+        return None
+    return json.dumps(
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _triage_fields(js: str | None) -> dict[str, Any]:
+    if not js:
+        return {}
+    try:
+        data = json.loads(js)
+    except ValueError:  # a damaged value loses the extras, never the row
+        return {}
+    return {k: v for k, v in data.items() if k in _TRIAGE_FIELDS} if isinstance(data, dict) else {}
 
 
 def conversation_row(conv: Conversation) -> tuple[Any, ...]:
@@ -179,15 +204,20 @@ def conversation_row(conv: Conversation) -> tuple[Any, ...]:
                 last.body if last is not None else "",
                 conv.status,
                 dump_json(last) if last is not None else None,
+                triage_json(conv),
             ),
         )
     )
 
 
 def conversation_from_row(row: tuple[Any, ...]) -> Conversation:
-    key, contact, name, inbox_id, last_us, unread, flagged, has_failed, _preview, status, js = row
+    key, contact, name, inbox_id, last_us, unread, flagged, has_failed, _preview, status, js = row[
+        :11
+    ]
     last = Message.model_validate_json(js) if js else None
+    extra = _triage_fields(row[11] if len(row) > 11 else None)
     return Conversation(
+        **extra,
         key=key,
         contact=contact,
         name=name,

@@ -240,6 +240,41 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
 
+# Additions that need no version step: created when missing on every writable open, so they
+# merge with any numbered migration and an older inbox-tui still opens the file (it names
+# the columns it reads). Drafts of the triage compose box live here (they survive restarts);
+# ``conversations.triage`` holds the conversation-list fields (assignee, closed, ...) as JSON.
+SIDE_TABLES = (
+    """CREATE TABLE IF NOT EXISTS drafts (
+        conversation_key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        private INTEGER NOT NULL DEFAULT 0,
+        media_url TEXT,
+        reason TEXT,
+        updated_us INTEGER NOT NULL
+    )""",
+)
+SIDE_COLUMNS = (("conversations", "triage", "TEXT"),)
+
+
+def ensure_side_tables(conn: sqlite3.Connection) -> None:
+    """Create the unversioned tables and columns that are missing (one transaction)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing_columns = [
+        (table, column, kind)
+        for table, column, kind in SIDE_COLUMNS
+        if column not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    ]
+    if "drafts" in tables and not missing_columns:
+        return
+    with transaction(conn):
+        for statement in SIDE_TABLES:
+            conn.execute(statement)
+        for table, column, kind in missing_columns:
+            known = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in known:  # another process may have added it meanwhile
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
 
 def _split(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
@@ -383,6 +418,7 @@ def _configure(
     conn.execute("PRAGMA cache_size = -16000")  # 16 MB page cache
     if not readonly and migrate_schema:
         migrate(conn)
+        ensure_side_tables(conn)
     elif readonly and (version := schema_version(conn)) != SCHEMA_VERSION:
         raise CacheError(
             f"cache schema version {version} differs from {SCHEMA_VERSION}; "
@@ -395,3 +431,4 @@ def configure_memory(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     migrate(conn)
+    ensure_side_tables(conn)

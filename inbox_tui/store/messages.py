@@ -132,7 +132,9 @@ INSERT INTO conversations (key, contact, name, inbox_id, last_us, unread, flagge
                            preview, last_json)
 VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET
-    unread = conversations.unread OR excluded.unread,
+    -- A new inbound message older than what the row already accounts for (a conversation
+    -- list row's ``updated`` says the server's read state covers it) does not make it unread.
+    unread = conversations.unread OR (excluded.unread AND excluded.last_us > conversations.last_us),
     has_failed = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.has_failed
                       ELSE conversations.has_failed END,
     preview = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.preview
@@ -200,7 +202,7 @@ def upsert_messages(
 
 _UPSERT_CONVERSATION = f"""
 INSERT INTO conversations ({CONVERSATION_COLUMNS}, synced_us)
-VALUES ({",".join("?" * 12)})
+VALUES ({",".join("?" * (len(CONVERSATION_COLUMNS.split(",")) + 1))})
 ON CONFLICT (key) DO UPDATE SET
     contact = excluded.contact,
     name = coalesce(excluded.name, conversations.name),
@@ -210,7 +212,9 @@ ON CONFLICT (key) DO UPDATE SET
     has_failed = excluded.has_failed,
     status = excluded.status,
     synced_us = excluded.synced_us,
-    preview = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.preview
+    triage = coalesce(excluded.triage, conversations.triage),
+    preview = CASE WHEN excluded.last_us >= conversations.last_us
+                        AND excluded.last_json IS NOT NULL THEN excluded.preview
                    ELSE conversations.preview END,
     last_json = CASE WHEN excluded.last_us >= conversations.last_us
                      THEN coalesce(excluded.last_json, conversations.last_json)

@@ -210,13 +210,14 @@ def test_count_is_a_json_string(client: httpx.Client, server: DemoServer) -> Non
     assert bad.status_code == 400
 
 
-def test_conversations_enrichment(client: httpx.Client, server: DemoServer) -> None:
+def test_conversations_list(client: httpx.Client, server: DemoServer) -> None:
     ds = server.dataset
     r = client.post("/v1/conversations", json={"id": 1, "filters": {"inboxes": [413]}})
     assert r.status_code == 200
     convs = r.json()
     assert convs and all(c["inbox"] == 413 for c in convs)
-    assert all(set(c) >= CONVERSATION_FIELDS | {"updated"} for c in convs)
+    row_fields = {"last_inbound", "replied", "snooze_till", "updated", "members"}
+    assert all(set(c) >= CONVERSATION_FIELDS | row_fields for c in convs)
     updated = [c["updated"] for c in convs]
     assert updated == sorted(updated, reverse=True)
     # paging by the `updated` cursor walks every conversation of the inbox exactly once
@@ -225,18 +226,24 @@ def test_conversations_enrichment(client: httpx.Client, server: DemoServer) -> N
     while True:
         page = client.post(
             "/v1/conversations",
-            json={"filters": {"inboxes": [413]}, "date": cursor, "limit": 7},
+            json={"id": 1, "filters": {"inboxes": [413]}, "date": cursor, "limit": 7},
         ).json()
         if not page:
             break
         seen += [c["id"] for c in page]
         cursor = page[-1]["updated"]
     assert sorted(seen) == sorted(c.id for c in ds.conversations if c.inbox_id == 413)
-    unread = client.post("/v1/conversations", json={"filters": {"unread": True}}).json()
+    unread = client.post("/v1/conversations", json={"id": 1, "filters": {"unread": True}}).json()
     assert unread and all(c["read"] is False for c in unread)
-    closed = client.post("/v1/conversations", json={"filters": {"closed": True}}).json()
+    closed = client.post("/v1/conversations", json={"id": 1, "filters": {"closed": True}}).json()
     assert all(c["status"] == "closed" for c in closed)
-    assert client.post("/v1/conversations", json={"filters": {"inboxes": [999]}}).status_code == 403
+    hidden = client.post("/v1/conversations", json={"id": 1, "filters": {"inboxes": [999]}})
+    assert hidden.status_code == 403
+    # `id` (a member id) and `filters` (an object) are required, as documented
+    for body in ({"filters": {"inboxes": [413]}}, {"id": 1}, {}):
+        refused = client.post("/v1/conversations", json=body)
+        assert refused.status_code == 400, body
+        assert ("id" if "id" not in body else "filters") in refused.json()["message"]
 
 
 def test_auth_rejections(server: DemoServer) -> None:

@@ -209,7 +209,7 @@ def test_new_messages_arrive_while_running() -> None:
         assert {m["id"] for m in page.json()["messages"]} == {
             f"msg_{m.id}" for m in (added, reply, fresh)
         }
-        convs = hm.post("/v1/conversations", json={}).json()
+        convs = hm.post("/v1/conversations", json={"id": 1, "filters": {}}).json()
         assert convs[0]["target"] == "15035550000"
         with pytest.raises(ValueError):
             srv.add_message(12345, "+15035550000", "nowhere")
