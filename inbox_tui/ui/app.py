@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import tzinfo
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -175,12 +175,13 @@ class InboxApp(App[None]):
     async def on_unmount(self) -> None:
         await self.session.close()
 
-    def on_resize(self) -> None:
-        layout.apply(self)
+    def on_resize(self, event: events.Resize) -> None:
+        # This handler runs before App's own, which is what updates self.size.
+        layout.apply(self, event.size.width)
 
     @property
     def narrow(self) -> bool:
-        return self.size.width < layout.NARROW_WIDTH
+        return self.body.has_class("-narrow")  # as laid out (a resize may be in flight)
 
     @property
     def filters_open(self) -> bool:

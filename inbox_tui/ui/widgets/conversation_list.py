@@ -421,18 +421,24 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _get_styles(self) -> _Styles:
         if self._styles is None:
-            get = self.get_component_rich_style
+
+            def get(name: str) -> Style:
+                # Foreground and text style only. A partial style leaves a translucent theme
+                # colour ($text-muted) unblended, which rendered as white on every theme.
+                full = self.get_component_rich_style(name)
+                return full.without_color + Style.from_color(full.color)
+
             self._styles = _Styles(
                 base=self.rich_style,
-                cursor=get("conversation-list--cursor"),
-                name=get("conversation-list--name", partial=True),
-                unread=get("conversation-list--unread", partial=True),
-                preview=get("conversation-list--preview", partial=True),
-                time=get("conversation-list--time", partial=True),
-                failed=get("conversation-list--failed", partial=True),
-                flagged=get("conversation-list--flagged", partial=True),
-                inbox=get("conversation-list--inbox", partial=True),
-                status=get("conversation-list--status", partial=True),
+                cursor=self.get_component_rich_style("conversation-list--cursor"),
+                name=get("conversation-list--name"),
+                unread=get("conversation-list--unread"),
+                preview=get("conversation-list--preview"),
+                time=get("conversation-list--time"),
+                failed=get("conversation-list--failed"),
+                flagged=get("conversation-list--flagged"),
+                inbox=get("conversation-list--inbox"),
+                status=get("conversation-list--status"),
             )
         return self._styles
 
