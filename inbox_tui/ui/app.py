@@ -34,6 +34,7 @@ from inbox_tui.ui.keymap import apply_overrides, identify
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.theme_state import apply_start_theme
 from inbox_tui.ui.widgets.banner import ErrorBanner
 from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.widgets.filter_pane import FilterPane
@@ -145,6 +146,7 @@ class InboxApp(App[None]):
 
     async def on_mount(self) -> None:
         self.keymap_overrides = apply_overrides(self, self.session.settings.keys)
+        apply_start_theme(self, self.session.settings.theme)
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
         layout.apply(self)
