@@ -201,6 +201,9 @@ def export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     progress = _progress_printer(args.contact) if _stderr_is_tty() else None
 
+    if args.offline:
+        conversation, messages = asyncio.run(_export_offline(args, filters))
+        return _write_export(args, messages, conversation, fmt, output)
     with contextlib.ExitStack() as stack:
         target = resolve_target(args, stack)
         inbox_id = args.inbox or target.profile.inbox
@@ -220,6 +223,33 @@ def export(args: argparse.Namespace) -> int:
         finally:
             if progress:
                 sys.stderr.write("\n")  # end the progress line, before any error line
+    if not messages and filters.is_empty():  # a typo in the number, or the wrong account
+        where = f" in inbox {conversation.inbox_id}" if conversation.inbox_id else ""
+        raise ConfigError(f"no messages with {conversation.contact}{where}: nothing written")
+    return _write_export(args, messages, conversation, fmt, output)
+
+
+async def _export_offline(args: argparse.Namespace, filters: Any) -> tuple[Any, list[Any]]:
+    """``export --offline``: the thread from the cache, when the cache holds all of it."""
+    from inbox_tui.core import export as exporter
+    from inbox_tui.store import Store
+
+    name, profile, account = cache_target(args)
+    store = await Store.open_profile(name, account=account)
+    try:
+        inbox_id = args.inbox or (profile.inbox if profile else None)
+        conversation = await exporter.cached_conversation(store, args.contact, inbox_id)
+        messages = await exporter.complete_cached(store, conversation)
+    finally:
+        await store.close()
+    return conversation, [m for m in messages if filters.matches(m)]
+
+
+def _write_export(
+    args: argparse.Namespace, messages: list[Any], conversation: Any, fmt: str, output: Any
+) -> int:
+    from inbox_tui.core import export as exporter
+
     try:
         exporter.write_export(messages, conversation, fmt, sys.stdout, output)
     except BrokenPipeError:

@@ -28,6 +28,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.errors import NetworkError
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
@@ -312,9 +313,19 @@ class Session:
     # ------------------------------------------------------------ export
 
     async def export(self, conversation: Conversation, path: Path) -> int:
-        from inbox_tui.core.export import export_conversation  # on first use
+        """Online: the whole thread from the server (a cache holding it whole is the
+        fallback when the network fails). Offline: from the cache, when it is whole."""
+        from inbox_tui.core.export import export_cached, export_conversation  # on first use
 
-        return await export_conversation(self.backend, conversation, path)
+        if self.offline:
+            return await export_cached(self.store, conversation, path)
+        try:
+            return await export_conversation(self.backend, conversation, path)
+        except NetworkError:
+            if not (await self.store.thread_state(conversation.key)).complete:
+                raise
+            log.info("export: network failed; writing the complete cached thread")
+            return await export_cached(self.store, conversation, path)
 
 
 def new_message_summary(result: PollResult) -> str:

@@ -427,4 +427,5 @@ class InboxApp(App[None]):
             self.session.export(conversation, path),
         )
         if not isinstance(count, Failed):
+            self.errors.resolved(Source.EXPORT)  # an earlier failed export left the header
             self.notify(f"Exported {count} messages to {path}", timeout=5, markup=False)
