@@ -158,6 +158,7 @@ async def locate(
                 f"(HTTP {exc.status or 404} from the server)"
             ) from None
         return conversation, pager, first, None
+    skipped = skipped_count()
     inboxes = await backend.inboxes()
     if not inboxes:
         raise ConfigError("these credentials see no inbox; pass --inbox ID")
@@ -180,7 +181,8 @@ async def locate(
     if not hits:
         conversation = conversation_for(contact, inboxes[0].id if len(inboxes) == 1 else None)
         note = f"no messages with {conversation.contact} in {len(inboxes)} visible inbox(es)"
-        if filters.is_empty():  # not "none match": the contact is not there at all
+        # Not "none match" and not "none readable" (BadResponse, below): no such contact.
+        if filters.is_empty() and skipped_count() == skipped:
             raise ConfigError(note)
         return conversation, _EmptyPager(), [], note
     conversation, pager, first, label = hits[0]
