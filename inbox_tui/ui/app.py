@@ -31,6 +31,7 @@ from inbox_tui.ui import layout
 from inbox_tui.ui.background import Background
 from inbox_tui.ui.error_router import ErrorRouter, Failed
 from inbox_tui.ui.keymap import apply_overrides, identify
+from inbox_tui.ui.list_follow import CursorKeeper
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
@@ -111,6 +112,7 @@ class InboxApp(App[None]):
         self.side_loads_pending = False
         self.background = Background(self)
         self.lists = ListLoader(self)
+        self.keeper = CursorKeeper(self)
 
     @property
     def filters(self) -> Filters:
@@ -211,6 +213,7 @@ class InboxApp(App[None]):
 
     def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
         self._open_thread(conversation, hit)
+        self.conversation_list.select_key(conversation.key)  # the cursor follows
         self.header.set_conversation(contact_label(conversation))
         self.thread_pane_open = True
         layout.apply(self)
@@ -293,6 +296,7 @@ class InboxApp(App[None]):
     @on(ConversationList.Loaded)
     def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
         self.status.set_listed(event.total)
+        self.keeper.on_loaded(event.exhausted)
         self.errors.resolved(Source.LIST)
         self.lists.start_side_loads()
 
@@ -376,6 +380,7 @@ class InboxApp(App[None]):
             if self.status.count is None and not self.status.counting:
                 self.lists.count()
             return
+        self.keeper.remember()
         self.reload()
         if self.poller is not None:
             self.poller.poke()

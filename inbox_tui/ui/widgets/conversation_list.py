@@ -23,7 +23,7 @@ from textual.strip import Strip
 from inbox_tui.core.backend import ConversationPager
 from inbox_tui.models import Conversation, Direction, Filters
 from inbox_tui.phone import pretty
-from inbox_tui.text import one_line
+from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.local_filter import conversation_matches
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
@@ -66,6 +66,8 @@ class ConversationList(ScrollView, can_focus=True):
             Binding("right_square_bracket", "next_failed", "Next failed", key_display="]"),
             Binding("left_square_bracket", "previous_failed", "Prev failed", key_display="["),
             Binding("u", "next_unread", "Next unread"),
+            Binding("y", "copy_body", "Copy last text", show=False),
+            Binding("Y", "copy_number", "Copy number", show=False),
         ],
     )
 
@@ -143,6 +145,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._loading = False
         self._failed = False
         self._inbox_names: dict[str, str] = {}
+        self._to_end = False  # G: the cursor follows the last row as pages arrive
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -177,6 +180,7 @@ class ConversationList(ScrollView, can_focus=True):
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
         Cancels any load in flight."""
         self._load_gen += 1
+        self._to_end = False
         self._pager = pager
         self._local = local or Filters()
         self._rows = []
@@ -240,6 +244,13 @@ class ConversationList(ScrollView, can_focus=True):
         if self._rows:
             self.cursor = max(0, min(index, len(self._rows) - 1))
 
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the conversation ``key`` if it is listed; True when it is."""
+        index = next((n for n, row in enumerate(self._rows) if row.key == key), None)
+        if index is not None:
+            self.select(index)
+        return index is not None
+
     # ---------------------------------------------------------------- loading
 
     @work(group="conversations", exclusive=True, exit_on_error=False)
@@ -285,6 +296,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._invalidate()  # rows (and the status line) moved under their cached keys
         if first and self._rows:
             self.post_message(self.Highlighted(self._rows[0]))
+        if self._to_end and self._rows:
+            self.cursor = len(self._rows) - 1
 
     def _wants_more(self) -> bool:
         """True when fewer than two screens of rows lie below the cursor / scroll position."""
@@ -334,6 +347,8 @@ class ConversationList(ScrollView, can_focus=True):
         return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        if new < len(self._rows) - 1:
+            self._to_end = False  # moved away from the end: stop following it
         self._scroll_cursor_visible()
         self.refresh()
         if self.highlighted is not None:
@@ -350,7 +365,25 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_last(self) -> None:
+        """``G``: the last conversation, loading every remaining page (progress shows in
+        the status row); moving up stops following the end."""
         self.cursor = len(self._rows) - 1
+        self._to_end = not self.exhausted
+        self._refresh_status_line()
+        self.load_more()
+
+    def action_copy_body(self) -> None:
+        last = self.highlighted.last_message if self.highlighted else None
+        if last is None:
+            self.notify("No message to copy", timeout=2)
+            return
+        self.app.copy_to_clipboard(sanitize(last.body))
+        self.notify("copied the last message's text", timeout=2)
+
+    def action_copy_number(self) -> None:
+        if self.highlighted is not None:
+            self.app.copy_to_clipboard(self.highlighted.contact)
+            self.notify(f"copied {self.highlighted.contact}", markup=False, timeout=2)
 
     def action_half_page(self, direction: int) -> None:
         rows = max(1, self.scrollable_content_region.height // self._row_height // 2)
@@ -472,7 +505,8 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _status_text(self) -> str:
         if self._loading:
-            return "  loading conversations…"
+            loaded = f" {len(self._rows):,} loaded" if self._to_end and self._rows else ""
+            return f"  loading conversations…{loaded}"
         if self._failed:
             return "  loading failed: press r to retry"
         if not self._rows and self._pager is not None:

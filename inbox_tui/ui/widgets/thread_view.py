@@ -819,8 +819,11 @@ class ThreadView(ScrollView, can_focus=True):
         if can_open_browser():
             self.run_worker(lambda: webbrowser.open(url), thread=True, group="thread-open")
             self.notify(f"opening {url}", markup=False, timeout=3)
-        else:
-            self.notify(url, title="link (no browser here)", markup=False, timeout=15)
+        else:  # the toast goes; the clipboard keeps it
+            self.app.copy_to_clipboard(url)
+            self.notify(
+                f"{url}\n(copied)", title="link (no browser here)", markup=False, timeout=15
+            )
 
     def action_next_match(self, direction: int) -> None:
         if self._highlight is None:
