@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -335,9 +336,15 @@ def _toml_value(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        pairs = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
+
+
+def _toml_key(key: str) -> str:
+    """A bare key when TOML allows one, else quoted (``"list.next_failed"`` is one key)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def _profile_lines(profile: Profile) -> list[str]:
@@ -345,7 +352,7 @@ def _profile_lines(profile: Profile) -> list[str]:
     data = profile.model_dump(exclude_none=True, exclude_defaults=False)
     for key, value in data.items():
         if key in SECRET_FIELDS:
-            lines.append(f"{key} = {secrets.mask(value)}")
+            lines.append(f"{key} = {_toml_value(secrets.mask(value))}")
         elif key == "keys" and not value:
             continue
         else:
@@ -361,13 +368,13 @@ def _config_show(args: argparse.Namespace) -> int:
     config = load(missing_ok=True)
     out: list[str] = [f"# {path}" + ("" if path.exists() else " (does not exist)")]
     if config.default_profile:
-        out.append(f'default_profile = "{config.default_profile}"')
+        out.append(f"default_profile = {_toml_value(config.default_profile)}")
     names = [args.profile] if args.profile else list(config.profiles)
     if args.profile:
         config.profile(args.profile)  # a clear error for an unknown name
     for name in names:
         out.append("")
-        out.append(f"[profiles.{name}]")
+        out.append(f"[profiles.{_toml_key(name)}]")
         out.extend(_profile_lines(config.profiles[name]))
         out.append(f"# secret from: {planned_source(config.profiles[name])}")
     env_lines = []

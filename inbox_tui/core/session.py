@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from inbox_tui.clock import Clock, utc_now
-from inbox_tui.config import Profile
+from inbox_tui.config import ConfigError, Profile
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
@@ -91,6 +91,11 @@ class StoreOpening:
 
     error: Exception | None = None
     notice: str | None = None
+
+
+class CachedCount(int):
+    """A count of the conversations in the cache, not of messages on the server (the
+    status line labels it so)."""
 
 
 class Session:
@@ -212,13 +217,30 @@ class Session:
         return self.conversations
 
     async def count(self) -> int | None:
-        """The server's count of matching messages; None offline or when it can't."""
-        if self.offline or not self.backend.capabilities.count:
+        """The server's count of matching messages; when the server cannot count (heymarket
+        counts team-wide only, not per inbox) and no filter applies, the cache's count of
+        conversations as a :class:`CachedCount`; None offline or when neither is known."""
+        if self.offline:
             return None
-        return await self.backend.count(self.filters, self.inbox_id)
+        if self.backend.capabilities.count:
+            counted = await self.backend.count(self.filters, self.inbox_id)
+            if counted is not None:
+                return counted
+        if not self.filters.is_empty():
+            return None
+        return CachedCount(await self.store.count_conversations(self.inbox_id))
 
     async def load_inboxes(self) -> list[Inbox]:
+        """The visible inboxes. An ``inbox_id`` that is not among them raises a
+        :class:`ConfigError` naming the ones there are (else the list is just empty)."""
         self.inboxes = await self.backend.inboxes()
+        ids = {inbox.id for inbox in self.inboxes}
+        if self.inbox_id and self.inboxes and self.inbox_id not in ids:
+            known = ", ".join(f"{inbox.id} ({one_line(inbox.name, 30)})" for inbox in self.inboxes)
+            raise ConfigError(
+                f"inbox {self.inbox_id} does not exist or is not visible to these credentials; "
+                f"visible: {known} (press i to pick one)"
+            )
         return self.inboxes
 
     def inbox_label(self) -> str:

@@ -151,6 +151,7 @@ class InboxApp(App[None]):
         apply_start_theme(self, self.session.settings.theme)
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
+        self.header.set_inbox(self.session.inbox_label())  # "inbox 413" until names load
         layout.apply(self)
         self.session.watch_retries(lambda reason: self.post_message(RetryNotice(reason)))
         # First paint first: the count and the inbox list wait until the first page of

@@ -8,6 +8,7 @@ from enum import StrEnum
 from rich.text import Text
 from textual.widgets import Static
 
+from inbox_tui.core.session import CachedCount
 from inbox_tui.models import FILTER_FIELDS, Filters
 from inbox_tui.text import one_line
 
@@ -110,6 +111,10 @@ def _state_style(state: Connection) -> str:
     return {Connection.ERROR: "bold red", Connection.OFFLINE: "yellow"}.get(state, "")
 
 
+def plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
 class StatusLine(Static):
     """Matching-message count and the active filters, each tagged server/local."""
 
@@ -140,14 +145,17 @@ class StatusLine(Static):
         text = Text()
         if self.counting:
             text.append("counting…")
+        elif isinstance(self.count, CachedCount):
+            text.append(f"{self.count:,} {plural(self.count, 'conversation')} cached")
         elif self.count is not None:
             approx = "≤ " if self.local else ""
-            text.append(f"{approx}{self.count:,} messages match", style="bold")
+            noun = plural(self.count, "message")
+            text.append(f"{approx}{self.count:,} {noun} match", style="bold")
         elif self.local:
             text.append("count n/a (local filters)")
         else:
             text.append("count unavailable")
-        text.append(f" · {self.listed:,} conversations listed")
+        text.append(f" · {self.listed:,} {plural(self.listed, 'conversation')} listed")
         fields = self.filters.active_fields()
         active = [f for f in FILTER_FIELDS if f in fields]
         if active:
