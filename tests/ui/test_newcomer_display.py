@@ -87,3 +87,20 @@ async def test_help_shows_a_rebound_list_key() -> None:
         rows = list(zip(*(list(col._cells) for col in table.columns), strict=True))
         row = next(r for r in rows if str(r[2]) == "list.next_failed")
         assert str(row[0]) == "n"
+
+
+async def test_the_detail_screen_footer_shows_its_own_keys() -> None:
+    from textual.widgets._footer import FooterKey
+
+    from inbox_tui.ui.screens.detail import DetailScreen
+
+    app = make_app(FakeBackend(5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.thread.selected_message is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query(FooterKey)))
+        shown = {key.description for key in app.screen.query(FooterKey)}
+        assert "close" in shown and "detail" not in shown

@@ -69,3 +69,13 @@ async def test_the_palette_lists_quit_once() -> None:
         await pilot.pause(0.3)
         names = [str(commands.get_option_at_index(n).prompt) for n in range(commands.option_count)]
         assert sum("Quit" in name for name in names) == 1, names
+
+
+async def test_a_narrow_header_shortens_the_contact_not_the_state() -> None:
+    app = make_app(FakeBackend(3, inboxes=[Inbox(id="ws", name="Customer Support Team East")]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: loaded(app)() and bool(app.session.inboxes))
+        app.header.set_conversation("Leilani Papadopoulos-Worthington · +1 (305) 555-1452")
+        await pilot.pause()
+        line = "".join(s.text for s in app.header.render_line(0))
+        assert "● connected" in line and "Leilani" in line

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from inbox_tui.ui.keymap import display_keys, identify
 from inbox_tui.ui.local_filter import __doc__ as FILTER_SEMANTICS
@@ -87,6 +87,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body"):
             yield Static(REBIND_HINT, id="help-hint", markup=False)
             yield Static(self._render_help(), id="help-text")
+        yield Footer()  # this screen's keys, not the list's underneath
 
     def _render_help(self) -> Table:
         # Keys and ids keep their width; the description takes the rest (and wraps), so at

@@ -83,9 +83,12 @@ class AppHeader(Static):
         width = self.content_region.width or self.app.size.width
         if text.cell_len > width:  # narrow: the state matters more than the backend label
             text = self.render_text(with_backend=False)
+        if text.cell_len > width and self.conversation:  # then shorten the contact, not cut
+            room = len(one_line(self.conversation, 40)) - (text.cell_len - width)
+            text = self.render_text(with_backend=False, conversation_width=max(room, 8))
         self.update(text)
 
-    def render_text(self, *, with_backend: bool) -> Text:
+    def render_text(self, *, with_backend: bool, conversation_width: int = 40) -> Text:
         text = Text("inbox-tui", style="bold")
         if with_backend:
             text.append(" · ")
@@ -94,9 +97,12 @@ class AppHeader(Static):
         text.append(one_line(self.inbox, 40), style="bold")
         if self.conversation:
             text.append(" › ")
-            text.append(one_line(self.conversation, 40), style="bold")
+            text.append(one_line(self.conversation, conversation_width), style="bold")
         text.append(" · ")
-        text.append(f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state))
+        dark = self.app.current_theme.dark if self.is_attached else True
+        text.append(
+            f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state, dark)
+        )
         if self.detail:
             text.append(f" ({one_line(self.detail, 40)})", style="dim")
         if self.cache_note:
@@ -107,7 +113,10 @@ class AppHeader(Static):
         return text
 
 
-def _state_style(state: Connection) -> str:
+def _state_style(state: Connection, dark: bool = True) -> str:
+    """Red / yellow read on a dark header only; on a light one the mark and weight carry it."""
+    if not dark:
+        return {Connection.ERROR: "bold", Connection.OFFLINE: "italic"}.get(state, "")
     return {Connection.ERROR: "bold red", Connection.OFFLINE: "yellow"}.get(state, "")
 
 
