@@ -104,3 +104,17 @@ async def test_the_detail_screen_footer_shows_its_own_keys() -> None:
         await wait_for(pilot, lambda: bool(app.screen.query(FooterKey)))
         shown = {key.description for key in app.screen.query(FooterKey)}
         assert "close" in shown and "detail" not in shown
+
+
+async def test_the_search_hint_is_whole_at_80_columns() -> None:
+    from inbox_tui.ui.screens.search import IDLE_TEXT, SearchScreen
+
+    app = make_app(FakeBackend(5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, loaded(app))
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.pause()
+        info = app.screen.query_one("#search-info")
+        lines = [info.render_line(y).text.strip() for y in range(info.size.height)]
+        assert " ".join(" ".join(lines).split()) == " ".join(IDLE_TEXT.split())
