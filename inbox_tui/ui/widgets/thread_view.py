@@ -560,8 +560,9 @@ class ThreadView(ScrollView, can_focus=True):
             return EMPTY_TEXT
         if self._error is not None:
             return ERROR_TEXT if len(self._index) else ERROR_FIRST_TEXT
-        if self._loading:
-            return LOADING_TEXT
+        if self._loading:  # with the count: a slow, retrying walk back still shows progress
+            loaded = len(self._index)
+            return f"{LOADING_TEXT} {loaded:,} loaded" if loaded else LOADING_TEXT
         if self._pager.exhausted:
             if getattr(self._pager, "partial", False):  # an offline cache ends here
                 return PARTIAL_TEXT
