@@ -28,6 +28,12 @@ def log_dir() -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_log_dir(APP_NAME))
 
 
+def state_dir() -> Path:
+    """Small UI state kept between runs (the last theme): not config, not cache."""
+    override = os.environ.get("INBOX_TUI_STATE_DIR")
+    return Path(override).expanduser() if override else Path(platformdirs.user_state_dir(APP_NAME))
+
+
 def styles_dir() -> Path:
     """``inbox_tui/styles`` inside an installed wheel, else ``styles/`` of the checkout."""
     packaged = Path(__file__).parent / "styles"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ from textual.pilot import Pilot
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.config import Profile
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
@@ -116,8 +118,11 @@ SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("error-banner", (120, 24), error_banner, ("500", "500", "500", "500")),
     ("narrow-80x24", (80, 24), narrow, ()),
     ("search", (120, 36), search_screen, ()),
+    ("light-theme", (120, 30), main_view, ()),
+    ("help-80x24", (80, 24), help_screen, ()),
 ]
 CACHED = {"search"}  # shots taken with the SQLite cache wired in (a temporary file)
+THEMES = {"light-theme": "textual-light"}  # as the profile's ``theme`` sets it
 
 
 async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step) -> Path:
@@ -127,13 +132,22 @@ async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step
         settings=HttpSettings(max_retries=0),
     )
     with tempfile.TemporaryDirectory(prefix="inbox-tui-shot-") as tmp:
+        os.environ["INBOX_TUI_STATE_DIR"] = tmp  # not the theme last picked on this machine
         store = None
         if name in CACHED:
 
             async def store() -> Store:
                 return await Store.open(Path(tmp) / "shot.sqlite3")
 
-        app = InboxApp(backend, profile_name="demo", clock=lambda: NOW, tz=UTC, store=store)
+        settings = Profile(theme=THEMES.get(name))
+        app = InboxApp(
+            backend,
+            profile_name="demo",
+            clock=lambda: NOW,
+            tz=UTC,
+            store=store,
+            settings=settings,
+        )
         async with app.run_test(size=size) as pilot:
             await step(pilot, app)
             path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))

@@ -32,6 +32,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("INBOX_TUI_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("INBOX_TUI_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("INBOX_TUI_LOG_DIR", str(home / "logs"))
+    monkeypatch.setenv("INBOX_TUI_STATE_DIR", str(home / "state"))
     for name in ("INBOX_TUI_TOKEN", "INBOX_TUI_SECRET_ID", "INBOX_TUI_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -160,6 +160,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+CONNECT_RETRIES = 2  # connection refused / unreachable: retried at most this often
+
+
 class _Retry(Exception):
     """Internal: a failed attempt that may be retried; carries the error to raise at the end."""
 
@@ -170,6 +173,7 @@ class _Retry(Exception):
         retry_after: float | None = None,
         *,
         sent: bool = True,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__(reason)
         self.error = error
@@ -178,6 +182,7 @@ class _Retry(Exception):
         # False only when the server provably did not act on the request (never reached
         # it, or refused it with 429): then even a non-idempotent write may be repeated.
         self.sent = sent
+        self.max_retries = max_retries  # a tighter bound than the settings' for this error
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -310,7 +315,10 @@ class ApiClient:
                         failed.reason,
                     )
                     raise failed.error from None
-                if attempt >= self.settings.max_retries:
+                limit = self.settings.max_retries
+                if failed.max_retries is not None:
+                    limit = min(limit, failed.max_retries)
+                if attempt >= limit:
                     raise failed.error from None
                 delay = (
                     failed.retry_after
@@ -400,10 +408,14 @@ class ApiClient:
                 httpx.ReadError: "connection dropped",
                 httpx.WriteError: "connection dropped",
             }.get(type(exc), "transport error")
+            # Refused is immediate and a server that is down stays down for a while: a couple
+            # of quick retries, not the full backoff (~23 s before the user saw anything).
+            refused = isinstance(exc, httpx.ConnectError)
             raise _Retry(
                 NetworkError(f"{kind} talking to {self._where(path)}", url=path),
                 kind,
                 sent=not isinstance(exc, httpx.ConnectError),
+                max_retries=CONNECT_RETRIES if refused else None,
             ) from None
         except httpx.HTTPError as exc:  # InvalidURL and friends: a config problem
             raise NetworkError(
@@ -423,8 +435,11 @@ class ApiClient:
             ) from None
 
     def _where(self, path: str) -> str:
-        host = httpx.URL(self.base_url).host or self.base_url
-        return f"{host}{path}"
+        url = httpx.URL(self.base_url)
+        if not url.host:
+            return f"{self.base_url}{path}"
+        port = f":{url.port}" if url.port else ""  # None when it is the scheme's default
+        return f"{url.host}{port}{path}"
 
     async def _read_capped(self, response: httpx.Response, path: str) -> bytes:
         """The decoded body, read chunk by chunk and never buffered past

@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -203,6 +204,9 @@ def export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     progress = _progress_printer(args.contact) if _stderr_is_tty() else None
 
+    if args.offline:
+        conversation, messages = asyncio.run(_export_offline(args, filters))
+        return _write_export(args, messages, conversation, fmt, output)
     with contextlib.ExitStack() as stack:
         target = resolve_target(args, stack)
         inbox_id = args.inbox or target.profile.inbox
@@ -221,6 +225,33 @@ def export(args: argparse.Namespace) -> int:
         finally:
             if progress:
                 sys.stderr.write("\n")  # end the progress line, before any error line
+    if not messages and filters.is_empty():  # a typo in the number, or the wrong account
+        where = f" in inbox {conversation.inbox_id}" if conversation.inbox_id else ""
+        raise ConfigError(f"no messages with {conversation.contact}{where}: nothing written")
+    return _write_export(args, messages, conversation, fmt, output)
+
+
+async def _export_offline(args: argparse.Namespace, filters: Any) -> tuple[Any, list[Any]]:
+    """``export --offline``: the thread from the cache, when the cache holds all of it."""
+    from inbox_tui.core import export as exporter
+    from inbox_tui.store import Store
+
+    name, profile, account = cache_target(args)
+    store = await Store.open_profile(name, account=account)
+    try:
+        inbox_id = args.inbox or (profile.inbox if profile else None)
+        conversation = await exporter.cached_conversation(store, args.contact, inbox_id)
+        messages = await exporter.complete_cached(store, conversation)
+    finally:
+        await store.close()
+    return conversation, [m for m in messages if filters.matches(m)]
+
+
+def _write_export(
+    args: argparse.Namespace, messages: list[Any], conversation: Any, fmt: str, output: Any
+) -> int:
+    from inbox_tui.core import export as exporter
+
     try:
         exporter.write_export(messages, conversation, fmt, sys.stdout, output)
     except BrokenPipeError:
@@ -306,9 +337,15 @@ def _toml_value(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        pairs = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
+
+
+def _toml_key(key: str) -> str:
+    """A bare key when TOML allows one, else quoted (``"list.next_failed"`` is one key)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def _profile_lines(profile: Profile) -> list[str]:
@@ -316,7 +353,7 @@ def _profile_lines(profile: Profile) -> list[str]:
     data = profile.model_dump(exclude_none=True, exclude_defaults=False)
     for key, value in data.items():
         if key in SECRET_FIELDS:
-            lines.append(f"{key} = {secrets.mask(value)}")
+            lines.append(f"{key} = {_toml_value(secrets.mask(value))}")
         elif key == "keys" and not value:
             continue
         else:
@@ -332,13 +369,13 @@ def _config_show(args: argparse.Namespace) -> int:
     config = load(missing_ok=True)
     out: list[str] = [f"# {path}" + ("" if path.exists() else " (does not exist)")]
     if config.default_profile:
-        out.append(f'default_profile = "{config.default_profile}"')
+        out.append(f"default_profile = {_toml_value(config.default_profile)}")
     names = [args.profile] if args.profile else list(config.profiles)
     if args.profile:
         config.profile(args.profile)  # a clear error for an unknown name
     for name in names:
         out.append("")
-        out.append(f"[profiles.{name}]")
+        out.append(f"[profiles.{_toml_key(name)}]")
         out.extend(_profile_lines(config.profiles[name]))
         out.append(f"# secret from: {planned_source(config.profiles[name])}")
     env_lines = []

@@ -75,8 +75,9 @@ examples:
 
 
 def _connection_options(*, top: bool) -> argparse.ArgumentParser:
-    """Options accepted both before and after a subcommand. Defaults are SUPPRESSed in
-    sub-parsers so a value given before the subcommand survives."""
+    """Options accepted both before and after a subcommand (``inbox-tui export --offline``
+    as well as ``inbox-tui --offline export``). Defaults are SUPPRESSed in sub-parsers so a
+    value given before the subcommand survives."""
     parent = argparse.ArgumentParser(add_help=False)
     d = {} if top else {"default": argparse.SUPPRESS}
     group = parent.add_argument_group("account")
@@ -91,6 +92,9 @@ def _connection_options(*, top: bool) -> argparse.ArgumentParser:
     group.add_argument("--inbox", metavar="ID", help="heymarket inbox id", **d)
     group.add_argument("--workspace", metavar="ID", help="workspace id (workspace API)", **d)
     general = parent.add_argument_group("general")
+    general.add_argument(
+        "--offline", action="store_true", help="use the local cache only; send no request", **d
+    )
     general.add_argument(
         "--insecure", action="store_true", help="allow plain http:// to non-loopback hosts", **d
     )
@@ -116,9 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_connection_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"inbox-tui {__version__}")
-    parser.add_argument(
-        "--offline", action="store_true", help="open the local cache only; send no request"
-    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _connection_options(top=False)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -156,5 +157,11 @@ def explicit_profile(args: argparse.Namespace) -> tuple[str, Profile]:
     except ValidationError as exc:
         first = exc.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")
+        # The model speaks config.toml ("add workspace = \"ID\""); here, flags do.
+        message = re.sub(
+            r'(\w+) = "([^"]*)"',
+            lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2).strip('.') or 'VALUE'}",
+            message,
+        )
         flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else ""
         raise ConfigError(f"command line: {flag + ': ' if flag else ''}{message}") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import difflib
 import io
 import json
 import os
@@ -28,8 +29,16 @@ from inbox_tui.core.backend import Backend, MessagePager
 from inbox_tui.dates import rfc3339, stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.filters import FilterError, Filters, date_range
-from inbox_tui.models import Conversation, Direction, Message, conversation_key
+from inbox_tui.models import (
+    FAILED_STATUSES,
+    KNOWN_STATUSES,
+    Conversation,
+    Direction,
+    Message,
+    conversation_key,
+)
 from inbox_tui.phone import pretty, to_e164
+from inbox_tui.store import ConversationCursor, MessagePosition, Store
 from inbox_tui.text import sanitize
 
 COLUMNS = (
@@ -55,6 +64,21 @@ Progress = Callable[[int], None]
 # --- filters ------------------------------------------------------------------------------
 
 
+VALID_STATUSES = tuple(dict.fromkeys((*KNOWN_STATUSES, *sorted(FAILED_STATUSES))))
+
+
+def _check_statuses(wanted: set[str]) -> None:
+    """A misspelt status would silently match nothing (and export nothing)."""
+    unknown = sorted(wanted.difference(VALID_STATUSES))
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], VALID_STATUSES, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise ConfigError(
+        f"unknown --status {', '.join(unknown)}{hint}; valid: {', '.join(VALID_STATUSES)}"
+    )
+
+
 def build_filters(
     *,
     direction: str | None = None,
@@ -67,6 +91,7 @@ def build_filters(
     wanted: set[str] = set()
     for item in statuses:
         wanted.update(part.strip().lower() for part in item.split(",") if part.strip())
+    _check_statuses(wanted)
     try:
         after, before = date_range(since, until, fields=("--since", "--until"))
     except FilterError as error:  # the CLI's line names the flag
@@ -138,6 +163,9 @@ async def locate(
     if not hits:
         conversation = conversation_for(contact, inboxes[0].id if len(inboxes) == 1 else None)
         note = f"no messages with {conversation.contact} in {len(inboxes)} visible inbox(es)"
+        # Not "none match" and not "none readable" (BadResponse, below): no such contact.
+        if filters.is_empty() and rejected == 0:
+            raise ConfigError(note)
         return conversation, _EmptyPager(rejected), [], note
     conversation, pager, first, label = hits[0]
     return conversation, pager, first, f"using inbox {label}"
@@ -278,8 +306,17 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
 
 
+def messages_named(messages: Iterable[Message]) -> Iterable[Message]:
+    return (m for m in messages if m.contact_name)
+
+
 def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
-    title = f"# Conversation with {pretty(conversation.contact)}"
+    messages = list(messages)
+    who = pretty(conversation.contact)
+    name = conversation.name or next((m.contact_name for m in messages_named(messages)), None)
+    if name:
+        who = f"{_md(sanitize(name, keep_newlines=False))}, {who}"
+    title = f"# Conversation with {who}"
     if conversation.inbox_id:
         title += f" (inbox {_md(sanitize(conversation.inbox_id, keep_newlines=False))})"
     out.write(title + "\n")
@@ -319,6 +356,72 @@ async def export_conversation(
     messages = await collect(backend.thread(conversation, filters), [], filters)
     await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
     return len(messages)
+
+
+class IncompleteCache(ConfigError):
+    """Offline, the cache lacks part of the thread: nothing is written, and the message says
+    what is missing."""
+
+
+CACHE_BATCH = 500
+
+
+async def cached_messages(store: Store, conversation: Conversation) -> list[Message] | None:
+    """Every message of ``conversation`` from the cache, oldest first, when the cache holds
+    the whole thread (fetched back to its beginning); else None."""
+    state = await store.thread_state(conversation.key)
+    if not state.complete:
+        return None
+    batches: list[list[Message]] = []
+    before: MessagePosition | None = None
+    while True:
+        batch = await store.thread_window(conversation.key, before=before, limit=CACHE_BATCH)
+        if not batch:
+            break
+        batches.append(batch)
+        before = MessagePosition.of(batch[0])
+        if len(batch) < CACHE_BATCH:
+            break
+    return [m for batch in reversed(batches) for m in batch]
+
+
+async def cached_conversation(store: Store, contact: str, inbox_id: str | None) -> Conversation:
+    """The cached conversation with ``contact`` (in ``inbox_id`` when given): the CLI's
+    ``export --offline``. None cached, or several inboxes holding it, is an error."""
+    number = conversation_for(contact, inbox_id).contact
+    found: list[Conversation] = []
+    after: ConversationCursor | None = None
+    while page := await store.conversation_page(inbox_id=inbox_id, after=after, limit=500):
+        found.extend(c for c in page if c.contact == number)
+        after = ConversationCursor.of(page[-1])
+    if not found:
+        where = f" in inbox {inbox_id}" if inbox_id else ""
+        raise ConfigError(f"offline: no cached conversation with {number}{where}")
+    if len(found) > 1:
+        inboxes = ", ".join(sorted(c.inbox_id or "?" for c in found))
+        raise ConfigError(f"{number} is cached in several inboxes ({inboxes}); pass --inbox ID")
+    return found[0]
+
+
+async def export_cached(
+    store: Store, conversation: Conversation, path: Path, fmt: str = "md"
+) -> int:
+    """Offline ``e``: write the thread from the cache, or say what is missing."""
+    messages = await complete_cached(store, conversation)
+    await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
+    return len(messages)
+
+
+async def complete_cached(store: Store, conversation: Conversation) -> list[Message]:
+    """:func:`cached_messages`, or :class:`IncompleteCache` saying what is missing."""
+    messages = await cached_messages(store, conversation)
+    if messages is None:
+        held = await store.count_messages(conversation.key)
+        raise IncompleteCache(
+            f"offline: the cache holds {held:,} message(s) of this conversation but not its "
+            "beginning; open it online and scroll to the top (g) once, then export again"
+        )
+    return messages
 
 
 def write_export(

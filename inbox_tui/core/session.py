@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from inbox_tui.clock import Clock, utc_now
-from inbox_tui.config import Profile
+from inbox_tui.config import ConfigError, Profile
 from inbox_tui.core.actions import SessionTriage
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
@@ -30,6 +30,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.errors import NetworkError
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
@@ -94,6 +95,11 @@ class StoreOpening:
 
     error: Exception | None = None
     notice: str | None = None
+
+
+class CachedCount(int):
+    """A count of the conversations in the cache, not of messages on the server (the
+    status line labels it so)."""
 
 
 class Session:
@@ -223,13 +229,30 @@ class Session:
         return self.conversations
 
     async def count(self) -> int | None:
-        """The server's count of matching messages; None offline or when it can't."""
-        if self.offline or not self.backend.capabilities.count:
+        """The server's count of matching messages; when the server cannot count (heymarket
+        counts team-wide only, not per inbox) and no filter applies, the cache's count of
+        conversations as a :class:`CachedCount`; None offline or when neither is known."""
+        if self.offline:
             return None
-        return await self.backend.count(self.filters, self.inbox_id)
+        if self.backend.capabilities.count:
+            counted = await self.backend.count(self.filters, self.inbox_id)
+            if counted is not None:
+                return counted
+        if not self.filters.is_empty():
+            return None
+        return CachedCount(await self.store.count_conversations(self.inbox_id))
 
     async def load_inboxes(self) -> list[Inbox]:
+        """The visible inboxes. An ``inbox_id`` that is not among them raises a
+        :class:`ConfigError` naming the ones there are (else the list is just empty)."""
         self.inboxes = await self.backend.inboxes()
+        ids = {inbox.id for inbox in self.inboxes}
+        if self.inbox_id and self.inboxes and self.inbox_id not in ids:
+            known = ", ".join(f"{inbox.id} ({one_line(inbox.name, 30)})" for inbox in self.inboxes)
+            raise ConfigError(
+                f"inbox {self.inbox_id} does not exist or is not visible to these credentials; "
+                f"visible: {known} (press i to pick one)"
+            )
         return self.inboxes
 
     def inbox_label(self) -> str:
@@ -324,9 +347,19 @@ class Session:
     # ------------------------------------------------------------ export
 
     async def export(self, conversation: Conversation, path: Path) -> int:
-        from inbox_tui.core.export import export_conversation  # on first use
+        """Online: the whole thread from the server (a cache holding it whole is the
+        fallback when the network fails). Offline: from the cache, when it is whole."""
+        from inbox_tui.core.export import export_cached, export_conversation  # on first use
 
-        return await export_conversation(self.backend, conversation, path)
+        if self.offline:
+            return await export_cached(self.store, conversation, path)
+        try:
+            return await export_conversation(self.backend, conversation, path)
+        except NetworkError:
+            if not (await self.store.thread_state(conversation.key)).complete:
+                raise
+            log.info("export: network failed; writing the complete cached thread")
+            return await export_cached(self.store, conversation, path)
 
 
 async def _announce_if_slow(

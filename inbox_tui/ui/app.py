@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import tzinfo
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -33,9 +33,11 @@ from inbox_tui.ui.background import Background
 from inbox_tui.ui.error_router import ErrorRouter, Failed
 from inbox_tui.ui.key_overrides import apply_overrides
 from inbox_tui.ui.keymap import identify
+from inbox_tui.ui.list_follow import CursorKeeper
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.theme_state import apply_start_theme
 from inbox_tui.ui.widgets.banner import ErrorBanner
 from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.widgets.filter_pane import FilterPane
@@ -112,6 +114,7 @@ class InboxApp(App[None]):
         self.side_loads_pending = False
         self.background = Background(self)
         self.lists = ListLoader(self)
+        self.keeper = CursorKeeper(self)
 
     @property
     def filters(self) -> Filters:
@@ -147,8 +150,10 @@ class InboxApp(App[None]):
 
     async def on_mount(self) -> None:
         self.keymap_overrides = apply_overrides(self, self.session.settings.keys)
+        apply_start_theme(self, self.session.settings.theme)
         if self.offline:
             self.header.set_state(Connection.OFFLINE)
+        self.header.set_inbox(self.session.inbox_label())  # "inbox 413" until names load
         layout.apply(self)
         self.session.watch_retries(lambda reason: self.post_message(RetryNotice(reason)))
         # First paint first: the count and the inbox list wait until the first page of
@@ -184,12 +189,13 @@ class InboxApp(App[None]):
     async def on_unmount(self) -> None:
         await self.session.close()
 
-    def on_resize(self) -> None:
-        layout.apply(self)
+    def on_resize(self, event: events.Resize) -> None:
+        # This handler runs before App's own, which is what updates self.size.
+        layout.apply(self, event.size.width)
 
     @property
     def narrow(self) -> bool:
-        return self.size.width < layout.NARROW_WIDTH
+        return self.body.has_class("-narrow")  # as laid out (a resize may be in flight)
 
     @property
     def filters_open(self) -> bool:
@@ -217,6 +223,7 @@ class InboxApp(App[None]):
 
     def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
         self._open_thread(conversation, hit)
+        self.conversation_list.select_key(conversation.key)  # the cursor follows
         self.header.set_conversation(contact_label(conversation))
         self.thread_pane_open = True
         layout.apply(self)
@@ -299,6 +306,7 @@ class InboxApp(App[None]):
     @on(ConversationList.Loaded)
     def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
         self.status.set_listed(event.total)
+        self.keeper.on_loaded(event.exhausted)
         self.errors.resolved(Source.LIST)
         self.lists.start_side_loads()
 
@@ -382,6 +390,7 @@ class InboxApp(App[None]):
             if self.status.count is None and not self.status.counting:
                 self.lists.count()
             return
+        self.keeper.remember()
         self.reload()
         if self.poller is not None:
             self.poller.poke()
@@ -433,4 +442,5 @@ class InboxApp(App[None]):
             self.session.export(conversation, path),
         )
         if not isinstance(count, Failed):
+            self.errors.resolved(Source.EXPORT)  # an earlier failed export left the header
             self.notify(f"Exported {count} messages to {path}", timeout=5, markup=False)

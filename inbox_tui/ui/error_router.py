@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from inbox_tui.config import ConfigError
 from inbox_tui.core.session import Source
 from inbox_tui.ui.widgets.banner import ErrorBanner, error_text
 from inbox_tui.ui.widgets.status_bar import AppHeader, Connection
@@ -55,9 +56,10 @@ class ErrorRouter:
         else:
             log.error("unexpected error: %s", message, exc_info=error)
         self.banner.show_error(error, retry, source)
-        self.header.set_state(Connection.ERROR, type(error).__name__)
+        if not isinstance(error, ConfigError):  # a local problem: the connection is fine
+            self.header.set_state(Connection.ERROR, type(error).__name__)
 
     def resolved(self, source: Source) -> None:
         self.banner.resolve(source)
-        if not self.offline and not self.banner.showing:
-            self.header.set_state(Connection.CONNECTED)
+        if not self.banner.showing:
+            self.header.set_state(Connection.OFFLINE if self.offline else Connection.CONNECTED)

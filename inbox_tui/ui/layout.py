@@ -19,9 +19,11 @@ NARROW_WIDTH = 100  # below: list OR thread, not both
 WIDE_WIDTH = 140  # at or above: the filter pane docks as a column beside the list
 
 
-def apply(app: Shell) -> None:
-    """Set the body's layout classes for the app's current width."""
-    width = app.size.width
+def apply(app: Shell, width: int | None = None) -> None:
+    """Set the body's layout classes for ``width`` (default: the app's current width; a
+    resize handler passes the event's, as ``app.size`` is not updated yet)."""
+    if width is None:
+        width = app.size.width
     body = app.body
     body.set_class(width < NARROW_WIDTH, "-narrow")
     body.set_class(width >= WIDE_WIDTH, "-wide")

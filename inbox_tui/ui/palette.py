@@ -10,12 +10,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Switch inbox", "Pick the inbox to show (or all inboxes)", "pick_inbox"),
     ("Toggle filters", "Show or hide the filter pane", "toggle_filters"),
     ("Clear filters", "Remove every filter", "clear_filters"),
-    ("Search", "Filter conversations by text", "search"),
+    ("Search", "Full-text search of the cached messages (enter with no pick filters)", "search"),
     ("Export conversation", "Write the open conversation to a file", "export"),
     ("Refresh", "Reload conversations and the count (or retry after an error)", "refresh"),
     ("Help", "Every key, generated from the bindings", "help"),
-    ("Quit", "Leave inbox-tui", "quit"),
-)
+)  # "Quit" is among Textual's own commands: not listed twice
 
 
 class InboxCommands(Provider):

@@ -14,7 +14,14 @@ import httpx
 import pytest
 
 from inbox_tui.api.auth import BearerToken
-from inbox_tui.api.http import ApiClient, HttpSettings, RetryEvent, make_client, parse_retry_after
+from inbox_tui.api.http import (
+    CONNECT_RETRIES,
+    ApiClient,
+    HttpSettings,
+    RetryEvent,
+    make_client,
+    parse_retry_after,
+)
 from inbox_tui.errors import (
     ApiError,
     AuthError,
@@ -284,3 +291,16 @@ def test_default_settings_match_the_interface() -> None:
     assert (s.connect_timeout, s.read_timeout, s.max_retries) == (5.0, 15.0, 5)
     assert (s.backoff_base, s.backoff_max, s.total_wait_max, s.verify) == (0.5, 8.0, 60.0, True)
     assert s.on_retry is None
+
+
+async def test_a_refused_connection_fails_fast_and_names_host_and_port() -> None:
+    """Issue 14 item 13: a server that is down showed nothing for ~23 s, and the message
+    said "127.0.0.1" without the port that was wrong."""
+    sleeps = Sleeps()
+    settings = HttpSettings(sleep=sleeps, rng=random.Random(1), max_retries=5)  # type: ignore[arg-type]
+    transport = httpx.MockTransport(scripted(httpx.ConnectError("refused")))
+    api = make_client("http://127.0.0.1:8765", BearerToken(TOKEN), settings, transport)
+    with pytest.raises(NetworkError) as caught:
+        await api.get_json("/v1/team")
+    assert api.stats.retries == CONNECT_RETRIES and sum(sleeps.delays) < 5
+    assert "127.0.0.1:8765/v1/team" in caught.value.user_message()

@@ -225,7 +225,7 @@ def test_config_show_masks_file_and_env_secrets(
     everything = captured.out + captured.err
     for secret in (file_token, env_token, env_key, "file-key-stuvwx"):
         assert secret not in everything
-    assert "token = *** (18 chars)" in captured.out
+    assert 'token = "*** (18 chars)"' in captured.out  # quoted: valid TOML
     assert "INBOX_TUI_TOKEN is set: ***" in captured.out
     assert 'secret_id = "id-1"' in captured.out
     assert "# secret from: INBOX_TUI_SECRET_ID + INBOX_TUI_SECRET_KEY (JWT)" in captured.out

@@ -137,7 +137,9 @@ def test_csv_and_md_to_file(
         assert [row["id"] for row in rows] == expected
         assert list(rows[0]) == list(exporter.COLUMNS)
     else:
-        assert text.startswith("# Conversation with +1 (")
+        # The title names the contact as well as the number (issue 14 item 13).
+        who = f"{conv.name}, +1 (" if conv.name else "+1 ("
+        assert text.startswith(f"# Conversation with {who}")
         ids = [
             line.split("<!-- id ")[1].split(" -->")[0]
             for line in text.splitlines()

@@ -147,7 +147,7 @@ def sgr_codes(screen: str) -> set[str]:
 
 def listed(screen: str) -> int:
     """The "N conversations listed" count of the status line (0 before it shows)."""
-    match = re.search(r"([\d,]+) conversations listed", screen)
+    match = re.search(r"([\d,]+) conversations? listed", screen)
     return int(match.group(1).replace(",", "")) if match else 0
 
 

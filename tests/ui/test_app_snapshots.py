@@ -83,3 +83,23 @@ def test_narrow_list(snap_compare) -> None:  # type: ignore[no-untyped-def]
 
 def test_narrow_thread(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(make_app(FakeBackend(30)), terminal_size=(80, 24), run_before=open_first)
+
+
+def test_help_screen_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Descriptions stay readable at 80 columns (issue 14 item 4)."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await wait_for(pilot, settled(pilot.app))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+
+    assert snap_compare(make_app(FakeBackend(10)), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_view_light_theme(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Muted text readable on a light theme (issue 14 item 6)."""
+    from inbox_tui.config import Profile
+
+    app = make_app(FakeBackend(40), settings=Profile(theme="textual-light"))
+    assert snap_compare(app, terminal_size=(120, 30), run_before=open_first)

@@ -58,3 +58,16 @@ def test_openable() -> None:
     assert tv.openable("https://example.com/x?y=1")
     assert not any(tv.openable(url) for url in HOSTILE)
     assert not tv.openable("http://[::1")  # unparsable
+
+
+async def test_o_without_a_browser_copies_the_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The toast goes after a while; the link stays on the clipboard (issue 14 item 13)."""
+    monkeypatch.setattr(tv, "can_open_browser", lambda: False)
+    url = "https://cdn.example.com/a.jpg"
+    app = ThreadApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_thread(pilot, app, FakePager([make_message(0, media_url=url)]))
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.clipboard == url
+        assert any("copied" in str(n.message) for n in app._notifications)

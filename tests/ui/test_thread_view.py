@@ -76,6 +76,7 @@ async def test_older_page_lands_above_without_moving_the_view() -> None:
         assert view.fetching
         before = screen_text(view)
         assert LOADING_TEXT in before[0]
+        assert f"{len(view.messages):,} loaded" in before[0]  # progress (issue 14 item 13)
         gate.set()
         await settle_view(pilot, view)
         after = screen_text(view)

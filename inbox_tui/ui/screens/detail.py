@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from inbox_tui.dates import stamp, to_local
 from inbox_tui.models import Message as SmsMessage
@@ -123,6 +123,7 @@ class DetailScreen(ModalScreen[None]):
         scroll.border_subtitle = "esc close · y copy text"
         with scroll:
             yield Static(detail_text(self.message, self._tz), id="detail-body", markup=False)
+        yield Footer()  # this screen's keys, not the thread's underneath
 
     def on_mount(self) -> None:
         self.query_one("#detail-scroll").focus()

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from inbox_tui.filters import __doc__ as FILTER_SEMANTICS
 from inbox_tui.ui.keymap import display_keys, identify
@@ -27,8 +27,10 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
         if not binding.description or binding.system:
             continue
         keys, _ = rows.setdefault((binding.action, binding.description), ([], binding.id or ""))
+        # A binding's key_display names its default key, not the key it was rebound to.
+        shown = None if binding.id in overrides else binding.key_display
         for key in display_keys(binding, overrides):
-            display = app.get_key_display(dataclasses.replace(binding, key=key))
+            display = app.get_key_display(dataclasses.replace(binding, key=key, key_display=shown))
             if display not in keys:
                 keys.append(display)
     return [
@@ -53,6 +55,9 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, Iterab
     ]
 
 
+REBIND_HINT = 'Rebind a key in config.toml: [profiles.NAME.keys] then id = "key", e.g. quit = "Q"'
+
+
 class HelpScreen(ModalScreen[None]):
     """Sections: ``[(title, bindings), ...]`` as given by the app."""
 
@@ -67,8 +72,9 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
+    HelpScreen #help-hint { color: $text-muted; margin-bottom: 1; }
     HelpScreen > VerticalScroll {
-        width: 90%; max-width: 100; height: 90%;
+        width: 90%; min-width: 60; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
@@ -79,17 +85,21 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
+            yield Static(REBIND_HINT, id="help-hint", markup=False)
             yield Static(self._render_help(), id="help-text")
+        yield Footer()  # this screen's keys, not the list's underneath
 
     def _render_help(self) -> Table:
-        table = Table.grid(padding=(0, 2))
+        # Keys and ids keep their width; the description takes the rest (and wraps), so at
+        # 80 columns it never shrinks to a couple of characters.
+        table = Table.grid(padding=(0, 2), expand=True)
         table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table.add_column(ratio=1, min_width=14)
         table.add_column(style="dim", no_wrap=True)
         table.add_row(
             Text("inbox-tui keys", style="bold underline"),
             Text("esc / q closes"),
-            Text("id (rebind in config: [profiles.NAME.keys])"),
+            Text("id (to rebind)"),
         )
         for title, bindings in self._sections:
             rows = binding_rows(self.app, bindings)

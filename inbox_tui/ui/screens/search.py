@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.15
 RESULT_LIMIT = 50
 MATCH_STYLE = "bold reverse"
-IDLE_TEXT = "type to search the local cache · ctrl+t: filter the list by text instead"
+IDLE_TEXT = "type to search the cache · ctrl+t: filter the list by text instead"
 
 
 def hit_text(hit: SearchHit, now_label: str) -> Text:
@@ -86,7 +86,7 @@ class SearchScreen(ModalScreen[SearchHit | FilterByText | None]):
     }
     SearchScreen #search-query { margin-bottom: 1; }
     SearchScreen #search-results { height: 1fr; }
-    SearchScreen #search-info { height: 1; color: $text-muted; }
+    SearchScreen #search-info { height: auto; max-height: 2; color: $text-muted; }
     """
 
     def __init__(

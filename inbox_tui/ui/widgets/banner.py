@@ -13,9 +13,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from inbox_tui.config import ConfigError
+from inbox_tui.errors import AuthError
 from inbox_tui.secrets import safe_line
 
 Retry = Callable[[], object]
+AUTH_HINT = "check INBOX_TUI_TOKEN or the profile's token; `inbox-tui config check` tests it"
 
 
 def error_text(error: BaseException) -> str:
@@ -29,6 +31,8 @@ def error_text(error: BaseException) -> str:
         message = "Network error: the request timed out"
     else:
         message = f"Unexpected error ({type(error).__name__}): see the log for details"
+    if isinstance(error, AuthError) and error.status == 401:
+        message += f" · {AUTH_HINT}"
     return safe_line(message, 300)
 
 

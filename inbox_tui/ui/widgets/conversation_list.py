@@ -24,7 +24,7 @@ from inbox_tui.core.backend import ConversationPager
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Direction
 from inbox_tui.phone import pretty
-from inbox_tui.text import one_line
+from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 
@@ -66,6 +66,8 @@ class ConversationList(ScrollView, can_focus=True):
             Binding("right_square_bracket", "next_failed", "Next failed", key_display="]"),
             Binding("left_square_bracket", "previous_failed", "Prev failed", key_display="["),
             Binding("u", "next_unread", "Next unread"),
+            Binding("y", "copy_body", "Copy last text", show=False),
+            Binding("Y", "copy_number", "Copy number", show=False),
         ],
     )
 
@@ -138,6 +140,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._loading = False
         self._failed = False
         self._inbox_names: dict[str, str] = {}
+        self._to_end = False  # G: the cursor follows the last row as pages arrive
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -172,6 +175,7 @@ class ConversationList(ScrollView, can_focus=True):
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
         Cancels any load in flight."""
         self._load_gen += 1
+        self._to_end = False
         self._pager = pager
         self._local = local or Filters()
         self._rows = []
@@ -235,6 +239,13 @@ class ConversationList(ScrollView, can_focus=True):
         if self._rows:
             self.cursor = max(0, min(index, len(self._rows) - 1))
 
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the conversation ``key`` if it is listed; True when it is."""
+        index = next((n for n, row in enumerate(self._rows) if row.key == key), None)
+        if index is not None:
+            self.select(index)
+        return index is not None
+
     # ---------------------------------------------------------------- loading
 
     @work(group="conversations", exclusive=True, exit_on_error=False)
@@ -275,6 +286,8 @@ class ConversationList(ScrollView, can_focus=True):
             self._rows.append(conversation)
         self._update_virtual_size()
         self._invalidate()  # rows (and the status line) moved under their cached keys
+        if self._to_end and self._rows:
+            self.cursor = len(self._rows) - 1
 
     def _wants_more(self) -> bool:
         """True when fewer than two screens of rows lie below the cursor / scroll position."""
@@ -324,6 +337,8 @@ class ConversationList(ScrollView, can_focus=True):
         return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        if new < len(self._rows) - 1:
+            self._to_end = False  # moved away from the end: stop following it
         self._scroll_cursor_visible()
         self.refresh()
         self._maybe_load_more()
@@ -338,7 +353,25 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_last(self) -> None:
+        """``G``: the last conversation, loading every remaining page (progress shows in
+        the status row); moving up stops following the end."""
         self.cursor = len(self._rows) - 1
+        self._to_end = not self.exhausted
+        self._refresh_status_line()
+        self.load_more()
+
+    def action_copy_body(self) -> None:
+        last = self.highlighted.last_message if self.highlighted else None
+        if last is None:
+            self.notify("No message to copy", timeout=2)
+            return
+        self.app.copy_to_clipboard(sanitize(last.body))
+        self.notify("copied the last message's text", timeout=2)
+
+    def action_copy_number(self) -> None:
+        if self.highlighted is not None:
+            self.app.copy_to_clipboard(self.highlighted.contact)
+            self.notify(f"copied {self.highlighted.contact}", markup=False, timeout=2)
 
     def action_half_page(self, direction: int) -> None:
         rows = max(1, self.scrollable_content_region.height // self._row_height // 2)
@@ -409,18 +442,24 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _get_styles(self) -> _Styles:
         if self._styles is None:
-            get = self.get_component_rich_style
+
+            def get(name: str) -> Style:
+                # Foreground and text style only. A partial style leaves a translucent theme
+                # colour ($text-muted) unblended, which rendered as white on every theme.
+                full = self.get_component_rich_style(name)
+                return full.without_color + Style.from_color(full.color)
+
             self._styles = _Styles(
                 base=self.rich_style,
-                cursor=get("conversation-list--cursor"),
-                name=get("conversation-list--name", partial=True),
-                unread=get("conversation-list--unread", partial=True),
-                preview=get("conversation-list--preview", partial=True),
-                time=get("conversation-list--time", partial=True),
-                failed=get("conversation-list--failed", partial=True),
-                flagged=get("conversation-list--flagged", partial=True),
-                inbox=get("conversation-list--inbox", partial=True),
-                status=get("conversation-list--status", partial=True),
+                cursor=self.get_component_rich_style("conversation-list--cursor"),
+                name=get("conversation-list--name"),
+                unread=get("conversation-list--unread"),
+                preview=get("conversation-list--preview"),
+                time=get("conversation-list--time"),
+                failed=get("conversation-list--failed"),
+                flagged=get("conversation-list--flagged"),
+                inbox=get("conversation-list--inbox"),
+                status=get("conversation-list--status"),
             )
         return self._styles
 
@@ -454,7 +493,8 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _status_text(self) -> str:
         if self._loading:
-            return "  loading conversations…"
+            loaded = f" {len(self._rows):,} loaded" if self._to_end and self._rows else ""
+            return f"  loading conversations…{loaded}"
         if self._failed:
             return "  loading failed: press r to retry"
         if not self._rows and self._pager is not None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from rich.text import Text
 from textual.widgets import Static
 
+from inbox_tui.core.session import CachedCount
 from inbox_tui.filters import FILTER_FIELDS, Filters
 from inbox_tui.text import one_line
 
@@ -82,9 +83,12 @@ class AppHeader(Static):
         width = self.content_region.width or self.app.size.width
         if text.cell_len > width:  # narrow: the state matters more than the backend label
             text = self.render_text(with_backend=False)
+        if text.cell_len > width and self.conversation:  # then shorten the contact, not cut
+            room = len(one_line(self.conversation, 40)) - (text.cell_len - width)
+            text = self.render_text(with_backend=False, conversation_width=max(room, 8))
         self.update(text)
 
-    def render_text(self, *, with_backend: bool) -> Text:
+    def render_text(self, *, with_backend: bool, conversation_width: int = 40) -> Text:
         text = Text("inbox-tui", style="bold")
         if with_backend:
             text.append(" · ")
@@ -93,9 +97,12 @@ class AppHeader(Static):
         text.append(one_line(self.inbox, 40), style="bold")
         if self.conversation:
             text.append(" › ")
-            text.append(one_line(self.conversation, 40), style="bold")
+            text.append(one_line(self.conversation, conversation_width), style="bold")
         text.append(" · ")
-        text.append(f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state))
+        dark = self.app.current_theme.dark if self.is_attached else True
+        text.append(
+            f"{_STATE_MARK[self.state]} {self.state.value}", style=_state_style(self.state, dark)
+        )
         if self.detail:
             text.append(f" ({one_line(self.detail, 40)})", style="dim")
         if self.cache_note:
@@ -106,8 +113,15 @@ class AppHeader(Static):
         return text
 
 
-def _state_style(state: Connection) -> str:
+def _state_style(state: Connection, dark: bool = True) -> str:
+    """Red / yellow read on a dark header only; on a light one the mark and weight carry it."""
+    if not dark:
+        return {Connection.ERROR: "bold", Connection.OFFLINE: "italic"}.get(state, "")
     return {Connection.ERROR: "bold red", Connection.OFFLINE: "yellow"}.get(state, "")
+
+
+def plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
 
 
 class StatusLine(Static):
@@ -140,14 +154,17 @@ class StatusLine(Static):
         text = Text()
         if self.counting:
             text.append("counting…")
+        elif isinstance(self.count, CachedCount):
+            text.append(f"{self.count:,} {plural(self.count, 'conversation')} cached")
         elif self.count is not None:
             approx = "≤ " if self.local else ""
-            text.append(f"{approx}{self.count:,} messages match", style="bold")
+            noun = plural(self.count, "message")
+            text.append(f"{approx}{self.count:,} {noun} match", style="bold")
         elif self.local:
             text.append("count n/a (local filters)")
         else:
             text.append("count unavailable")
-        text.append(f" · {self.listed:,} conversations listed")
+        text.append(f" · {self.listed:,} {plural(self.listed, 'conversation')} listed")
         fields = self.filters.active_fields()
         active = [f for f in FILTER_FIELDS if f in fields]
         if active:

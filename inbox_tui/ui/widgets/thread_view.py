@@ -561,8 +561,9 @@ class ThreadView(ScrollView, can_focus=True):
             return EMPTY_TEXT
         if self._error is not None:
             return ERROR_TEXT if len(self._index) else ERROR_FIRST_TEXT
-        if self._loading:
-            return LOADING_TEXT
+        if self._loading:  # with the count: a slow, retrying walk back still shows progress
+            loaded = len(self._index)
+            return f"{LOADING_TEXT} {loaded:,} loaded" if loaded else LOADING_TEXT
         if self._pager.exhausted:
             if getattr(self._pager, "partial", False):  # an offline cache ends here
                 return PARTIAL_TEXT
@@ -820,8 +821,11 @@ class ThreadView(ScrollView, can_focus=True):
         if can_open_browser():
             self.run_worker(lambda: webbrowser.open(url), thread=True, group="thread-open")
             self.notify(f"opening {url}", markup=False, timeout=3)
-        else:
-            self.notify(url, title="link (no browser here)", markup=False, timeout=15)
+        else:  # the toast goes; the clipboard keeps it
+            self.app.copy_to_clipboard(url)
+            self.notify(
+                f"{url}\n(copied)", title="link (no browser here)", markup=False, timeout=15
+            )
 
     def action_next_match(self, direction: int) -> None:
         if self._highlight is None:

@@ -1,0 +1,37 @@
+"""The list's cursor stays on the conversation the user is on across a reload (``r``).
+
+A reload starts the list again from its first page; the remembered conversation is
+selected once it is listed, loading pages (up to as many rows as were listed before) to
+reach it, so a refresh neither jumps to the top nor forgets how far the user had scrolled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inbox_tui.ui.shell import Shell
+
+
+class CursorKeeper:
+    def __init__(self, app: Shell) -> None:
+        self.app = app
+        self.key: str | None = None
+        self.depth = 0
+
+    def remember(self) -> None:
+        """Before a reload: the highlighted (else the open) conversation and the depth."""
+        rows = self.app.conversation_list
+        current = rows.highlighted or self.app.thread.conversation
+        self.key = current.key if current is not None else None
+        self.depth = len(rows.conversations)
+
+    def on_loaded(self, exhausted: bool) -> None:
+        """After each loaded batch: select the remembered row, or load on towards it."""
+        if self.key is None:
+            return
+        rows = self.app.conversation_list
+        if rows.select_key(self.key) or exhausted or len(rows.conversations) >= self.depth:
+            self.key = None
+            return
+        rows.load_more()

@@ -1,0 +1,68 @@
+"""The list's cursor follows the open conversation and survives a refresh; ``G`` loads
+every page; ``y``/``Y`` copy from the list (issue 14 items 12, 13)."""
+
+from __future__ import annotations
+
+from support.cached_app import online_app
+from support.fake_backend import FakeBackend, loaded, make_app
+from support.wait import settle, wait_for
+
+from inbox_tui.demo.server import DemoServer
+from inbox_tui.text import sanitize
+
+
+async def test_the_cursor_follows_a_conversation_opened_elsewhere() -> None:
+    app = make_app(FakeBackend(40))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app, 10))
+        target = app.conversation_list.conversations[7]
+        app.open_conversation(target)  # what a search result or a notification does
+        await wait_for(pilot, lambda: app.thread.conversation == target)
+        await pilot.press("tab")  # back to the list: enter opens the same conversation
+        assert app.conversation_list.highlighted == target
+
+
+async def test_G_loads_every_page_and_refresh_keeps_the_cursor_and_depth() -> None:
+    app = make_app(FakeBackend(180, page_size=20))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        await pilot.press("G")
+        rows = app.conversation_list
+        await wait_for(pilot, lambda: rows.exhausted and not rows.is_loading, timeout=20)
+        assert len(rows.conversations) == 180 and rows.cursor == 179
+        await pilot.press("k", "k")
+        kept = rows.highlighted
+        assert kept is not None
+        app.action_refresh()
+        await wait_for(pilot, lambda: rows.highlighted == kept and not rows.is_loading)
+        assert rows.cursor == 177
+
+
+async def test_y_and_Y_copy_from_the_list() -> None:
+    app = make_app(FakeBackend(5))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, loaded(app))
+        row = app.conversation_list.highlighted
+        assert row is not None and row.last_message is not None
+        await pilot.press("y")
+        assert app.clipboard == sanitize(row.last_message.body)
+        await pilot.press("Y")
+        assert app.clipboard == row.contact
+
+
+async def test_refresh_over_the_demo_server_keeps_the_cursor_below_the_first_page(
+    demo_server: DemoServer,
+) -> None:
+    app = online_app(demo_server)
+    async with app.run_test(size=(120, 30)) as pilot:
+        rows = app.conversation_list
+        await settle(pilot, lambda: len(rows.conversations) >= 20 and not rows.is_loading)
+        while len(rows.conversations) < 120:
+            await pilot.press("pagedown")
+            await settle(pilot, lambda: not rows.is_loading)
+        rows.select(110)
+        kept = rows.highlighted
+        app.action_refresh()
+        await pilot.pause()
+        await settle(pilot, lambda: rows.highlighted == kept and not rows.is_loading)
+        assert len(rows.conversations) >= 111
