@@ -1,4 +1,4 @@
-"""phone.pretty: NANP numbers are formatted, others grouped by their country, anything else sanitised."""
+"""phone.pretty: NANP numbers formatted, others grouped by country, anything else sanitised."""
 
 from __future__ import annotations
 
