@@ -131,7 +131,7 @@ class InboxApp(App[None]):
         label = f"{self.profile_name}: {self.session.backend.label}"
         self.header = AppHeader(label, insecure=self.insecure, id="header")
         self.banner = ErrorBanner(id="banner")
-        self.conversation_list = ConversationList(clock=self.clock, id="list")
+        self.conversation_list = ConversationList(clock=self.clock, tz=self.tz, id="list")
         self.thread = ThreadView(id="thread", tz=self.tz)
         self.status = StatusLine(id="status")
         self.errors = ErrorRouter(self.banner, self.header, offline=self.offline)

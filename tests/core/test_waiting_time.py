@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.messages import T0, msg
 
 from inbox_tui.config import Profile, parse_duration
 from inbox_tui.core.waiting import (
@@ -21,7 +22,6 @@ from inbox_tui.core.waiting import (
 from inbox_tui.models import Conversation
 from inbox_tui.store import Store
 from inbox_tui.store.waiting import waiting_conversations
-from tests.support.messages import T0, msg
 
 
 def _at(n: int):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
@@ -129,12 +130,14 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         *,
         clock: Clock = utc_now,
+        tz: tzinfo | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
+        self._tz = tz  # the thread's zone: a weekday here is the same day there
         self._rows: list[Conversation] = []
         self._keys: set[str] = set()
         self._pager: ConversationPager | None = None
@@ -493,7 +496,7 @@ class ConversationList(ScrollView, can_focus=True):
             inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
             right.append(one_line(inbox, 16), style=s.inbox)
             right.append(" ")
-        right.append(relative_time(conversation.last_at, self._now).rjust(6), style=s.time)
+        right.append(relative_time(conversation.last_at, self._now, self._tz).rjust(6), style=s.time)
         left = Text(" ").append_text(markers).append(" ")
         label = contact_label(conversation, short=row_height == 1)
         left.append(label, style=s.unread if conversation.unread else s.name)
