@@ -35,6 +35,9 @@ class _QuietDrop(logging.Filter):
 _quiet_drop = _QuietDrop()
 
 
+LIVE_SECONDS = 20.0  # `inbox-tui --demo`: a customer writes in about this often
+
+
 class DemoServer(DemoEndpoint):
     """The fake heymarket + workspace APIs over a deterministic dataset, on loopback."""
 
