@@ -20,6 +20,7 @@ from pathlib import Path
 from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import Profile
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
+from inbox_tui.core.notify import Notice
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
     CacheConversationPager,
@@ -28,6 +29,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.core.waiting import WaitingConversation, queue_order
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
@@ -282,6 +284,19 @@ class Session:
     async def conversation_of(self, hit: SearchHit) -> Conversation | None:
         return await self.store.get_conversation(hit.conversation_key)
 
+    # ------------------------------------------------------------ who is waiting on us
+
+    async def reply_queue(self) -> list[WaitingConversation]:
+        """Conversations waiting on a reply, oldest wait first, across every inbox in the
+        cache (the profile's account): from the cache alone, so it works offline. A reply
+        stored by a send or a poll takes its conversation out."""
+        from inbox_tui.store.waiting import waiting_conversations
+
+        rows = await self.store.read(waiting_conversations, None)
+        return queue_order(
+            WaitingConversation(row.conversation, row.since, row.unanswered) for row in rows
+        )
+
     # ------------------------------------------------------------ cache upkeep
 
     async def enforce_limit(self, open_key: str | None) -> int:
@@ -315,6 +330,18 @@ class Session:
         from inbox_tui.core.export import export_conversation  # on first use
 
         return await export_conversation(self.backend, conversation, path)
+
+
+def new_message_notice(result: PollResult, inboxes: list[Inbox]) -> Notice:
+    """What a desktop notification / ``notify_command`` gets for a poll's new messages."""
+    from inbox_tui.phone import pretty
+
+    messages = [m for batch in result.new_inbound.values() for m in batch]
+    last = max(messages, key=lambda m: m.sort_key)
+    names = {inbox.id: inbox.name for inbox in inboxes}
+    inbox = names.get(last.inbox_id or "", last.inbox_id or "")
+    body = last.body or ("[media]" if last.media_url else "")
+    return Notice(last.contact_name or pretty(last.contact), inbox, body, len(messages))
 
 
 def new_message_summary(result: PollResult) -> str:

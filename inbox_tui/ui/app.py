@@ -34,6 +34,7 @@ from inbox_tui.ui.keymap import apply_overrides, identify
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
+from inbox_tui.ui.waiting_feed import WaitingFeed
 from inbox_tui.ui.widgets.banner import ErrorBanner
 from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.widgets.filter_pane import FilterPane
@@ -75,6 +76,7 @@ class InboxApp(App[None]):
             Binding("r", "refresh", "Refresh/retry"),
             Binding("e", "export", "Export"),
             Binding("i", "pick_inbox", "Inbox"),
+            Binding("w", "reply_queue", "Waiting"),
             Binding("x", "dismiss_error", "Dismiss error", show=False),
             Binding("ctrl+p", "command_palette", "Commands", show=False),
         ],
@@ -110,6 +112,7 @@ class InboxApp(App[None]):
         self.side_loads_pending = False
         self.background = Background(self)
         self.lists = ListLoader(self)
+        self.waiting = WaitingFeed(self)
 
     @property
     def filters(self) -> Filters:
@@ -290,6 +293,7 @@ class InboxApp(App[None]):
     @on(ConversationList.Loaded)
     def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
         self.status.set_listed(event.total)
+        self.refresh_queue()
         self.errors.resolved(Source.LIST)
         self.lists.start_side_loads()
 
@@ -378,6 +382,12 @@ class InboxApp(App[None]):
             self.poller.poke()
         if self.thread.conversation is not None and not self.offline:
             self._revalidate_thread()
+
+    def action_reply_queue(self) -> None:
+        self.waiting.open_screen()
+
+    def refresh_queue(self) -> None:
+        self.waiting.refresh()
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from inbox_tui.ui.app import InboxApp
 
 COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Reply queue", "Conversations waiting on a reply, oldest first (w)", "reply_queue"),
     ("Switch inbox", "Pick the inbox to show (or all inboxes)", "pick_inbox"),
     ("Toggle filters", "Show or hide the filter pane", "toggle_filters"),
     ("Clear filters", "Remove every filter", "clear_filters"),

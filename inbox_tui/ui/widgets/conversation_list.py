@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.core.backend import ConversationPager
+from inbox_tui.core.waiting import overdue, wait_text
 from inbox_tui.models import Conversation, Direction, Filters
 from inbox_tui.phone import pretty
 from inbox_tui.text import one_line
@@ -32,6 +33,7 @@ from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
 MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
 MARK_UNREAD, MARK_FLAGGED, MARK_FAILED = "●", "⚑", "✗"
+MARK_OVERDUE = "!"  # waiting longer than reply_within: a mark, not only a colour
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class _Styles:
     flagged: Style
     inbox: Style
     status: Style
+    waiting: Style
+    overdue: Style
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -80,6 +84,8 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--flagged",
         "conversation-list--inbox",
         "conversation-list--status",
+        "conversation-list--waiting",
+        "conversation-list--overdue",
     }
 
     DEFAULT_CSS = """
@@ -96,6 +102,8 @@ class ConversationList(ScrollView, can_focus=True):
     ConversationList > .conversation-list--flagged { color: $warning; }
     ConversationList > .conversation-list--inbox { color: $secondary; }
     ConversationList > .conversation-list--status { color: $text-muted; text-style: italic; }
+    ConversationList > .conversation-list--waiting { color: $text-muted; }
+    ConversationList > .conversation-list--overdue { color: $error; text-style: bold reverse; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
@@ -146,6 +154,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._loading = False
         self._failed = False
         self._inbox_names: dict[str, str] = {}
+        self._waiting: dict[str, datetime] = {}  # key -> since when the customer waits
+        self._reply_within: timedelta | None = None
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -175,6 +185,22 @@ class ConversationList(ScrollView, can_focus=True):
         """Inbox id → name; the name is shown on each row when several inboxes are listed."""
         self._inbox_names = dict(names)
         self._invalidate()
+
+    def set_waiting(self, since: dict[str, datetime], reply_within: timedelta | None) -> None:
+        """Which conversations wait on a reply since when, and the profile's threshold."""
+        if since == self._waiting and reply_within == self._reply_within:
+            return
+        self._waiting = dict(since)
+        self._reply_within = reply_within
+        self._invalidate()
+
+    def waiting_label(self, conversation: Conversation) -> tuple[str, bool] | None:
+        """``("waiting 2h 14m", overdue)`` for a conversation waiting on us, else None."""
+        since = self._waiting.get(conversation.key)
+        if since is None:
+            return None
+        waited = max(self._now - since, timedelta(0))
+        return f"waiting {wait_text(waited)}", overdue(waited, self._reply_within)
 
     def load(self, pager: ConversationPager, local: Filters | None = None) -> None:
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
@@ -436,6 +462,8 @@ class ConversationList(ScrollView, can_focus=True):
                 flagged=get("conversation-list--flagged", partial=True),
                 inbox=get("conversation-list--inbox", partial=True),
                 status=get("conversation-list--status", partial=True),
+                waiting=get("conversation-list--waiting", partial=True),
+                overdue=get("conversation-list--overdue", partial=True),
             )
         return self._styles
 
@@ -492,11 +520,22 @@ class ConversationList(ScrollView, can_focus=True):
         markers.append(MARK_FLAGGED if conversation.flagged else " ", style=s.flagged)
         markers.append(MARK_FAILED if failed else " ", style=s.failed)
         right = Text(" ")
+        waiting = self.waiting_label(conversation)
+        if waiting is not None:
+            label, late = waiting
+            if row_height == 1:
+                label = label.removeprefix("waiting ")
+            right.append(
+                f"{MARK_OVERDUE}{label}" if late else label, style=s.overdue if late else s.waiting
+            )
+            right.append(" ")
         if len(self._inbox_names) > 1 and conversation.inbox_id:
             inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
             right.append(one_line(inbox, 16), style=s.inbox)
             right.append(" ")
-        right.append(relative_time(conversation.last_at, self._now, self._tz).rjust(6), style=s.time)
+        right.append(
+            relative_time(conversation.last_at, self._now, self._tz).rjust(6), style=s.time
+        )
         left = Text(" ").append_text(markers).append(" ")
         label = contact_label(conversation, short=row_height == 1)
         left.append(label, style=s.unread if conversation.unread else s.name)
