@@ -281,6 +281,20 @@ class Session:
                 return None
         return ThreadUpdate([*changes.inserted, *newer], changes.updated, changes.changed)
 
+    async def find_in_thread(
+        self, key: str, term: str, before: MessagePosition | None, *, count: bool = False
+    ) -> tuple[MessagePosition | None, bool, int | None]:
+        """Search the cached messages of one conversation (``/`` in a thread): the newest
+        match older than ``before``, whether the cache holds the thread to its beginning
+        (then no match there means none at all), and with ``count`` how many cached
+        messages match."""
+        from inbox_tui.store import thread_search
+
+        found = await self.store.read(thread_search.match_before, key, term, before)
+        state = await self.store.thread_state(key)
+        total = await self.store.read(thread_search.count_matches, key, term) if count else None
+        return found, state.complete, total
+
     async def conversation_of(self, hit: SearchHit) -> Conversation | None:
         return await self.store.get_conversation(hit.conversation_key)
 

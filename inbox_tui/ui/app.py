@@ -136,6 +136,7 @@ class InboxApp(App[None]):
         self.banner = ErrorBanner(id="banner")
         self.conversation_list = ConversationList(clock=self.clock, tz=self.tz, id="list")
         self.thread = ThreadView(id="thread", tz=self.tz)
+        self.thread.cache_search = self.session.find_in_thread
         self.status = StatusLine(id="status")
         self.errors = ErrorRouter(self.banner, self.header, offline=self.offline)
         yield self.header
@@ -285,6 +286,10 @@ class InboxApp(App[None]):
     @on(ThreadView.LoadFailed)
     def _on_thread_failed(self, event: ThreadView.LoadFailed) -> None:
         self.show_error(event.error, event.retry, Source.THREAD)
+
+    @on(ThreadView.SearchProgress)
+    def _on_thread_search(self, event: ThreadView.SearchProgress) -> None:
+        self.status.set_search(event.text)
 
     @on(ThreadView.OlderLoaded)
     def _on_thread_loaded(self) -> None:

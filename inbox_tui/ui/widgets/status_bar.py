@@ -121,9 +121,16 @@ class StatusLine(Static):
         self.local: frozenset[str] = frozenset()
         self.listed = 0
         self.queue: tuple[int, str, bool] | None = None  # (waiting, longest wait, overdue)
+        self.search = ""
 
     def on_mount(self) -> None:
         self._paint()
+
+    def set_search(self, text: str) -> None:
+        """The open thread's search ("/refund · 12 cached matches", "searching older…")."""
+        if text != self.search:
+            self.search = text
+            self._paint()
 
     def set_queue(self, waiting: int, longest: str = "", overdue: bool = False) -> None:
         """The reply queue: how many conversations wait on us, and the longest wait."""
@@ -146,6 +153,9 @@ class StatusLine(Static):
 
     def render_text(self) -> Text:
         text = Text()
+        if self.search:
+            text.append(one_line(self.search, 60), style="bold reverse")
+            text.append(" · ")
         if self.queue is not None:  # first: what a triager looks at before anything else
             waiting, longest, overdue = self.queue
             if waiting:

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -39,6 +39,8 @@ from textual.strip import Strip
 from inbox_tui.core.backend import MessagePager
 from inbox_tui.models import Conversation, Filters
 from inbox_tui.models import Message as SmsMessage
+from inbox_tui.store.codec import MessagePosition
+from inbox_tui.store.thread_search import body_matches
 from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.widgets.thread_layout import (
@@ -63,6 +65,8 @@ ERROR_TEXT = "✗ could not load older messages: press r to retry"
 ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
 MORE_TEXT = "↑ scroll up for older messages"
 EMPTY_TEXT = "no conversation selected"
+
+CacheAnswer = tuple[MessagePosition | None, bool, int | None]
 
 # (message id, line within it, screen row, had a day header); None = follow the bottom.
 Anchor = tuple[str, int, int, bool] | None
@@ -151,8 +155,10 @@ class ThreadView(ScrollView, can_focus=True):
             Binding("y", "copy_body", "copy text"),
             Binding("Y", "copy_number", "copy number"),
             Binding("o", "open_url", "open link"),
-            Binding("n", "next_match(1)", "next match", show=False),
-            Binding("N", "next_match(-1)", "prev match", show=False),
+            Binding("slash", "search_thread", "search thread", key_display="/"),
+            Binding("n", "next_match(1)", "next match (search: older)", show=False),
+            Binding("N", "next_match(-1)", "prev match (search: newer)", show=False),
+            Binding("escape", "clear_search", "clear search", show=False),
             Binding("r", "retry", "retry", show=False),
         ],
     )
@@ -171,6 +177,13 @@ class ThreadView(ScrollView, can_focus=True):
             self.count = count
             self.exhausted = exhausted
             self.requests = requests
+
+    class SearchProgress(Message):
+        """Where a search of the thread is ("searching older… 3,200 messages"; "" = done)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class DetailRequested(Message):
         def __init__(self, message: SmsMessage) -> None:
@@ -208,6 +221,10 @@ class ThreadView(ScrollView, can_focus=True):
         self._seeking_first: str | None = None
         self._applying = False  # inside a merge: scroll changes must not start loads
         self._styles_dirty = True
+        self._search: str | None = None  # the `/` term of this thread
+        # The cache's answer for one conversation: (key, term, before, count=) ->
+        # (newest older match, cache holds the thread to its start, count); set by the app.
+        self.cache_search: Callable[..., Awaitable[CacheAnswer]] | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -271,6 +288,9 @@ class ThreadView(ScrollView, can_focus=True):
         self._stalled = False
         self._pending_jump = None
         self._seeking_first = None
+        if self._search is not None:
+            self._search = None
+            self.post_message(self.SearchProgress(""))
         self._sync_size(None)
 
     def add_messages(self, messages: list[SmsMessage]) -> None:
@@ -508,8 +528,9 @@ class ThreadView(ScrollView, can_focus=True):
         message = self._index.message(pos)
         day = self._index.has_day_header(pos)
         selected = message.id == self._selected_id
-        highlighted = self._highlight is not None and self._highlight.matches(message)
+        highlighted = self._is_match(message)
         key = (
+            self._search,
             message.id,
             self._versions.get(message.id, 0),
             self._ctx.width,
@@ -523,7 +544,12 @@ class ThreadView(ScrollView, can_focus=True):
             try:
                 plan = plan_message(message, self._ctx, day_header=day)
                 strips = render_message(
-                    message, plan, self._ctx, selected=selected, highlighted=highlighted
+                    message,
+                    plan,
+                    self._ctx,
+                    selected=selected,
+                    highlighted=highlighted,
+                    term=self._search,
                 )
             except Exception:
                 log.exception("cannot render message %s", message.id)
@@ -823,6 +849,9 @@ class ThreadView(ScrollView, can_focus=True):
             self.notify(url, title="link (no browser here)", markup=False, timeout=15)
 
     def action_next_match(self, direction: int) -> None:
+        if self._search is not None:
+            self._search_step(direction)
+            return
         if self._highlight is None:
             self.notify("no active filter to jump between", timeout=2)
             return
@@ -863,3 +892,150 @@ class ThreadView(ScrollView, can_focus=True):
             return
         if generation == self._generation and batch:
             self.add_messages(batch)
+
+    # ------------------------------------------------------------------ search (`/`, n, N)
+    @property
+    def search_term(self) -> str | None:
+        return self._search
+
+    def _is_match(self, message: SmsMessage) -> bool:
+        if self._search is not None:
+            return body_matches(message.body, self._search)
+        return self._highlight is not None and self._highlight.matches(message)
+
+    def action_search_thread(self) -> None:
+        """``/`` with a thread open searches it; with none, the app's full-text search."""
+        if self.conversation is None:
+            raise SkipAction()
+        from inbox_tui.ui.screens.thread_search import ThreadSearchPrompt
+
+        def chosen(term: str | None) -> None:
+            if term is not None:
+                self.search(term)
+
+        self.app.push_screen(ThreadSearchPrompt(self._search or ""), chosen)
+
+    def search(self, term: str) -> None:
+        """Highlight ``term`` and go to the nearest match at or above the selection."""
+        term = one_line(term, 200).strip()
+        if not term:
+            self.clear_search()
+            return
+        self._search = term
+        self._strips.clear()
+        self.refresh()
+        self._search_step(1, include_current=True, count=True)
+
+    def clear_search(self) -> None:
+        self._search = None
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.SearchProgress(""))
+
+    def action_clear_search(self) -> None:
+        if self._search is None:
+            raise SkipAction()  # esc keeps meaning "back"
+        self.clear_search()
+
+    def _search_step(
+        self, direction: int, *, include_current: bool = False, count: bool = False
+    ) -> None:
+        """``n`` (direction 1) walks to older matches, ``N`` to newer ones."""
+        term = self._search
+        if term is None:
+            return
+        step = -1 if direction > 0 else 1
+        pos = self._selected_pos()
+        if pos is not None:
+            candidate = pos if include_current else pos + step
+            while self._index.first_pos <= candidate <= self._index.last_pos:
+                if body_matches(self._index.message(candidate).body, term):
+                    self._select(candidate, center=True)
+                    self.post_message(self.SearchProgress(f"/{term}"))
+                    if count:
+                        self._count_matches(term)
+                    return
+                candidate += step
+        if step > 0:
+            self.notify(f"no newer match for {term!r}", timeout=3, markup=False)
+            return
+        self.run_worker(
+            self._search_older(self._generation, term, count),
+            name="thread-search",
+            group="thread",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _count_matches(self, term: str) -> None:
+        async def count() -> None:
+            found = await self._ask_cache(term, None, count=True)
+            if found is not None and found[2] is not None and term == self._search:
+                self.post_message(self.SearchProgress(f"/{term} · {found[2]:,} cached matches"))
+
+        self.run_worker(count(), group="thread-search-count", exclusive=True, exit_on_error=False)
+
+    async def _ask_cache(
+        self, term: str, before: MessagePosition | None, *, count: bool = False
+    ) -> CacheAnswer | None:
+        if self.cache_search is None or self.conversation is None:
+            return None
+        try:
+            return await self.cache_search(self.conversation.key, term, before, count=count)
+        except Exception:  # the cache is a shortcut: without it, walk the pages
+            log.warning("thread search in the cache failed", exc_info=True)
+            return None
+
+    async def _search_older(self, generation: int, term: str, count: bool) -> None:
+        """Load older pages until one holds a match, showing how far the search went."""
+        pager = self._pager
+        if pager is None:
+            return
+        oldest = self._index.message(self._index.first_pos) if len(self._index) else None
+        before = MessagePosition.of(oldest) if oldest is not None else None
+        answer = await self._ask_cache(term, before, count=count)
+        if generation != self._generation:
+            return
+        if answer is not None and answer[2] is not None:
+            self.post_message(self.SearchProgress(f"/{term} · {answer[2]:,} cached matches"))
+        nothing_cached = answer is not None and answer[0] is None
+        if pager.exhausted or (nothing_cached and answer is not None and answer[1]):
+            self._no_older_match(term)
+            return
+        self._loading = True
+        self.refresh()
+        try:
+            while not pager.exhausted:
+                self.post_message(
+                    self.SearchProgress(f"searching older… {len(self._index):,} messages")
+                )
+                batch = await pager.older()
+                if generation != self._generation or term != self._search:
+                    return
+                self._merge(batch)
+                hits = [m for m in batch if body_matches(m.body, term)]
+                if hits:
+                    pos = self._index.position(max(hits, key=lambda m: m.sort_key).id)
+                    if pos is not None:
+                        self._select(pos, center=True)
+                    self.post_message(self.SearchProgress(f"/{term}"))
+                    return
+                if not batch:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # like a failed scroll-back: a banner with a retry
+            self._error = error
+            self.post_message(self.SearchProgress(""))
+            self.post_message(self.LoadFailed(error, self.retry))
+            return
+        finally:
+            if generation == self._generation:
+                self._loading = False
+                self.refresh()
+        self._no_older_match(term)
+
+    def _no_older_match(self, term: str) -> None:
+        where = "to the beginning" if self.exhausted else "in what could be loaded"
+        self.post_message(self.SearchProgress(f"/{term}"))
+        self.notify(f"no older match for {term!r} ({where})", timeout=3, markup=False)
