@@ -72,7 +72,9 @@ class ReplyQueueScreen(ModalScreen[Conversation | None]):
         border: round $accent; background: $surface;
     }
     ReplyQueueScreen #queue-title { padding: 0 1; }
-    ReplyQueueScreen OptionList { height: auto; max-height: 40; border: none; }
+    ReplyQueueScreen OptionList {
+        height: auto; max-height: 40; border: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(
