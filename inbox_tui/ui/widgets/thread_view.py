@@ -155,7 +155,7 @@ class ThreadView(ScrollView, can_focus=True):
             Binding("y", "copy_body", "copy text"),
             Binding("Y", "copy_number", "copy number"),
             Binding("o", "open_url", "open link"),
-            Binding("slash", "search_thread", "search thread", key_display="/"),
+            Binding("slash", "search_thread", "search thread", key_display="/", show=False),
             Binding("n", "next_match(1)", "next match (search: older)", show=False),
             Binding("N", "next_match(-1)", "prev match (search: newer)", show=False),
             Binding("escape", "clear_search", "clear search", show=False),
