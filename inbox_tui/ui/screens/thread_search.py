@@ -24,7 +24,9 @@ class ThreadSearchPrompt(ModalScreen[str | None]):
     ThreadSearchPrompt > #thread-search {
         width: 100%; height: auto; background: $panel; padding: 0 1;
     }
-    ThreadSearchPrompt Input { border: none; height: 1; padding: 0; background: $boost; }
+    ThreadSearchPrompt Input, ThreadSearchPrompt Input:focus {
+        border: none; height: 1; padding: 0; background: $boost;
+    }
     """
 
     def __init__(self, last: str = "") -> None:

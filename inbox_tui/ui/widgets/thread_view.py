@@ -66,6 +66,11 @@ ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
 MORE_TEXT = "↑ scroll up for older messages"
 EMPTY_TEXT = "no conversation selected"
 
+
+def _counted(term: str, count: int) -> str:
+    return f"/{term} · {count:,} cached {'match' if count == 1 else 'matches'}"
+
+
 CacheAnswer = tuple[MessagePosition | None, bool, int | None]
 
 # (message id, line within it, screen row, had a day header); None = follow the bottom.
@@ -971,7 +976,7 @@ class ThreadView(ScrollView, can_focus=True):
         async def count() -> None:
             found = await self._ask_cache(term, None, count=True)
             if found is not None and found[2] is not None and term == self._search:
-                self.post_message(self.SearchProgress(f"/{term} · {found[2]:,} cached matches"))
+                self.post_message(self.SearchProgress(_counted(term, found[2])))
 
         self.run_worker(count(), group="thread-search-count", exclusive=True, exit_on_error=False)
 
@@ -997,7 +1002,7 @@ class ThreadView(ScrollView, can_focus=True):
         if generation != self._generation:
             return
         if answer is not None and answer[2] is not None:
-            self.post_message(self.SearchProgress(f"/{term} · {answer[2]:,} cached matches"))
+            self.post_message(self.SearchProgress(_counted(term, answer[2])))
         nothing_cached = answer is not None and answer[0] is None
         if pager.exhausted or (nothing_cached and answer is not None and answer[1]):
             self._no_older_match(term)
