@@ -11,6 +11,8 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from textual.app import ScreenStackError
+
 from inbox_tui.core.waiting import WaitingConversation, overdue, wait_text
 from inbox_tui.ui.widgets.banner import error_text
 
@@ -34,8 +36,12 @@ class WaitingFeed:
         """Read the queue again; an open queue screen reads it itself (and tells us)."""
         from inbox_tui.ui.screens.reply_queue import ReplyQueueScreen
 
-        if isinstance(self.app.screen, ReplyQueueScreen):
-            self.app.screen.reload()
+        try:
+            top = self.app.screen
+        except (ScreenStackError, KeyError):  # the app is shutting down
+            return
+        if isinstance(top, ReplyQueueScreen):
+            top.reload()
             return
         self.app.run_worker(self._refresh, group="waiting", exclusive=True, exit_on_error=False)
 
