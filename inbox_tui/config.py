@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -31,6 +32,22 @@ COMMAND_FIELDS = ("token_command", "secret_command")
 
 class ConfigError(Exception):
     """A problem the user fixes in the config file or on the command line (exit status 2)."""
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"``, ``"45s"``: a positive duration."""
+    compact = str(text).strip().lower().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(f'not a duration: write e.g. "30m", "2h" or "1d" (got {text!r})')
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError('the duration must be more than zero, e.g. "30m"')
+    return timedelta(seconds=seconds)
 
 
 class Profile(BaseModel):
@@ -62,6 +79,30 @@ class Profile(BaseModel):
     member_id: int | None = Field(default=None, ge=1)
     read_only: bool = False
     send_delay: float = Field(default=5.0, ge=0, le=60)
+    # How a new inbound message reaches you besides the in-app notice: "osc" writes an
+    # OSC 9 / OSC 777 desktop notification; notify_command runs with INBOX_TUI_* env vars.
+    notify: Literal["none", "osc"] = "none"
+    notify_command: str | None = None
+    reply_within: str = "30m"  # a customer waiting longer than this stands out
+    region: str = "US"  # numbers typed or sent without a country code are read as this
+
+    @field_validator("reply_within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)  # raises ValueError with the fix
+        return value.strip()
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ValueError('a two-letter country code, e.g. region = "GB"')
+        return code
+
+    @property
+    def reply_threshold(self) -> timedelta:
+        return parse_duration(self.reply_within)
 
     @field_validator("inbox", "workspace", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from inbox_tui.text import one_line
 
@@ -42,7 +43,9 @@ def without_plus(e164: str) -> str:
 
 
 def pretty(e164: str) -> str:
-    """A readable form for screens: ``+1 (415) 555-0100`` for NANP, else the E.164 string.
+    """A readable form for screens: ``+1 (415) 555-0100`` for NANP, the international
+    grouping of the number's country otherwise (``+44 20 8366 1177``, via ``phonenumbers``),
+    else the E.164 string (a number no country plan knows).
 
     Anything that is not a clean E.164 number (a vendor may send a name, an empty string or
     hostile text) comes back as a sanitised one-line preview, never raw."""
@@ -52,5 +55,50 @@ def pretty(e164: str) -> str:
     if len(digits) == 11 and digits.startswith("1") and digits.isascii() and digits.isdigit():
         return f"+1 ({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
     if is_e164(e164) and e164.isascii():
-        return e164
+        return _international(e164)
     return one_line(e164)
+
+
+@lru_cache(maxsize=4096)
+def _international(e164: str) -> str:
+    import phonenumbers  # lazy: ~40 ms of metadata, not needed before the first number
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if not phonenumbers.is_possible_number(number):
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@lru_cache(maxsize=1024)
+def parse_contact(text: str, region: str | None = "US") -> str | None:
+    """What a user typed (``020 8366 1177``, ``(415) 555-0100``, ``+33 6 12 34 56 78``) as
+    E.164, reading a number without a country code as one of ``region`` (the profile's);
+    None when it is not a plausible phone number (e.g. a name, or too few digits).
+
+    So ``06 12 34 56 78`` with region ``FR`` is ``+33612345678``, never a US number."""
+    import phonenumbers
+
+    raw = one_line(str(text or ""), 64).strip()
+    digits = _NON_DIGITS.sub("", raw)
+    if len(digits) < 3:
+        return None
+    if raw.startswith("00") or (not raw.startswith("+") and region is None):
+        raw = "+" + digits.removeprefix("00") if raw.startswith("00") else "+" + digits
+    try:
+        number = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    # Typed with its country code: any possible number. Read with the region: only a valid
+    # one (a French 06... is not a US number just because it has ten digits).
+    explicit = raw.startswith("+")
+    ok = (
+        phonenumbers.is_possible_number(number)
+        if explicit
+        else phonenumbers.is_valid_number(number)
+    )
+    if not ok:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -102,11 +102,37 @@ async def search_screen(pilot: Pilot[None], app: InboxApp) -> None:
     app.conversation_list.focus()
     await open_conversation(pilot, app, 2)
     await until(pilot, lambda: not app.thread.fetching)
+    app.conversation_list.focus()  # in an open thread, `/` searches that thread
     await pilot.press("slash")
     await until(pilot, lambda: isinstance(app.screen, SearchScreen))
     await pilot.press(*"order")
     screen = app.screen
     await until(pilot, lambda: isinstance(screen, SearchScreen) and bool(screen.hits))
+    await pilot.pause(0.3)
+
+
+async def reply_queue(pilot: Pilot[None], app: InboxApp) -> None:
+    """``w``: who waits on a reply, oldest first (from what the list stored in the cache)."""
+    from inbox_tui.ui.screens.reply_queue import ReplyQueueScreen
+
+    await settled(pilot, app)
+    await until(pilot, lambda: app.status.queue is not None)
+    await pilot.press("w")
+    screen = app.screen
+    await until(pilot, lambda: isinstance(screen, ReplyQueueScreen) and screen.loaded)
+    await pilot.pause(0.3)
+
+
+async def thread_search(pilot: Pilot[None], app: InboxApp) -> None:
+    """``/refund`` then ``n`` in the 5,000-message thread: older pages load as needed."""
+    await open_conversation(pilot, app, 0)
+    await pilot.press("slash")
+    await pilot.pause(0.2)
+    await pilot.press(*"refund", "enter")
+    await until(pilot, lambda: app.thread.search_term == "refund" and not app.thread.fetching)
+    await pilot.press("n")
+    await pilot.pause(0.2)
+    await until(pilot, lambda: not app.thread.fetching)
     await pilot.pause(0.3)
 
 
@@ -120,6 +146,9 @@ SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("search", (120, 36), search_screen, ()),
     ("light-theme", (120, 30), main_view, ()),
     ("help-80x24", (80, 24), help_screen, ()),
+    ("reply-queue", (120, 36), reply_queue, ()),
+    ("reply-queue-80x24", (80, 24), reply_queue, ()),
+    ("thread-search", (140, 36), thread_search, ()),
 ]
 CACHED = {"search"}  # shots taken with the SQLite cache wired in (a temporary file)
 THEMES = {"light-theme": "textual-light"}  # as the profile's ``theme`` sets it

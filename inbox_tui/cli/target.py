@@ -91,9 +91,9 @@ def _demo_server() -> Any:
 
     if process.supported():
         return process.DemoServerProcess()
-    from inbox_tui.demo.server import DemoServer
+    from inbox_tui.demo.server import LIVE_SECONDS, DemoServer
 
-    return DemoServer()
+    return DemoServer(live_interval=LIVE_SECONDS)
 
 
 def resolve_target(

@@ -22,6 +22,7 @@ from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import ConfigError, Profile
 from inbox_tui.core.actions import SessionTriage
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
+from inbox_tui.core.notify import Notice
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
     CacheConversationPager,
@@ -30,6 +31,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.core.waiting import WaitingConversation, queue_order
 from inbox_tui.errors import NetworkError
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Inbox, Message
@@ -314,8 +316,35 @@ class Session:
                 return None
         return ThreadUpdate([*changes.inserted, *newer], changes.updated, changes.changed)
 
+    async def find_in_thread(
+        self, key: str, term: str, before: MessagePosition | None, *, count: bool = False
+    ) -> tuple[MessagePosition | None, bool, int | None]:
+        """Search the cached messages of one conversation (``/`` in a thread): the newest
+        match older than ``before``, whether the cache holds the thread to its beginning
+        (then no match there means none at all), and with ``count`` how many cached
+        messages match."""
+        from inbox_tui.store import thread_search
+
+        found = await self.store.read(thread_search.match_before, key, term, before)
+        state = await self.store.thread_state(key)
+        total = await self.store.read(thread_search.count_matches, key, term) if count else None
+        return found, state.complete, total
+
     async def conversation_of(self, hit: SearchHit) -> Conversation | None:
         return await self.store.get_conversation(hit.conversation_key)
+
+    # ------------------------------------------------------------ who is waiting on us
+
+    async def reply_queue(self) -> list[WaitingConversation]:
+        """Conversations waiting on a reply, oldest wait first, across every inbox in the
+        cache (the profile's account): from the cache alone, so it works offline. A reply
+        stored by a send or a poll takes its conversation out."""
+        from inbox_tui.store.waiting import waiting_conversations
+
+        rows = await self.store.read(waiting_conversations, None)
+        return queue_order(
+            WaitingConversation(row.conversation, row.since, row.unanswered) for row in rows
+        )
 
     # ------------------------------------------------------------ cache upkeep
 
@@ -371,6 +400,18 @@ async def _announce_if_slow(
         if not done:
             on_slow()
     return await task
+
+
+def new_message_notice(result: PollResult, inboxes: list[Inbox]) -> Notice:
+    """What a desktop notification / ``notify_command`` gets for a poll's new messages."""
+    from inbox_tui.phone import pretty
+
+    messages = [m for batch in result.new_inbound.values() for m in batch]
+    last = max(messages, key=lambda m: m.sort_key)
+    names = {inbox.id: inbox.name for inbox in inboxes}
+    inbox = names.get(last.inbox_id or "", last.inbox_id or "")
+    body = last.body or ("[media]" if last.media_url else "")
+    return Notice(last.contact_name or pretty(last.contact), inbox, body, len(messages))
 
 
 def new_message_summary(result: PollResult) -> str:

@@ -231,10 +231,12 @@ class Dataset:
         user: int | None = None,
         name: str | None = None,
         created_ms: int | None = None,
+        min_id: int = 0,
     ) -> DemoMessage:
         """Append a message newer than every existing one (``created_ms`` is raised to
-        newest + 1 ms if needed), creating the conversation if it is new. Not thread-safe:
-        a running server applies it on its own loop (``DemoServer.add_message``)."""
+        newest + 1 ms if needed), creating the conversation if it is new. Its id is above
+        every existing one and at least ``min_id``. Not thread-safe: a running server
+        applies it on its own loop (``DemoServer.add_message``)."""
         contact = contact.lstrip("+")
         inbox = self.inbox(inbox_id)
         if inbox is None:
@@ -266,7 +268,7 @@ class Dataset:
             if inbound
             else (member.name if member else ""),
             updated_ms=created_ms,
-            id=(newest.id + 3) if newest else 4_200_000,
+            id=max((newest.id + 3) if newest else 4_200_000, min_id),
         )
         self._asc.append(message)
         conv.updated_ms = created_ms

@@ -92,10 +92,10 @@ def _child(fd: int) -> int:
     """Serve on the inherited listening socket ``fd`` until stdin reaches EOF."""
     import socket
 
-    from inbox_tui.demo.server import DemoServer
+    from inbox_tui.demo.server import LIVE_SECONDS, DemoServer
 
     sock = socket.socket(fileno=fd)
-    with DemoServer(sock=sock):
+    with DemoServer(sock=sock, live_interval=LIVE_SECONDS):
         while sys.stdin.buffer.read(4096):
             pass
     return 0

@@ -35,6 +35,9 @@ class _QuietDrop(logging.Filter):
 _quiet_drop = _QuietDrop()
 
 
+LIVE_SECONDS = 20.0  # `inbox-tui --demo`: a customer writes in about this often
+
+
 class DemoServer(DemoEndpoint):
     """The fake heymarket + workspace APIs over a deterministic dataset, on loopback."""
 
@@ -133,14 +136,19 @@ class DemoServer(DemoEndpoint):
         while True:
             await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
             conv = rng.choice(ds.conversations[:30])
+            # Ids from the wall clock: the same seed replays the same texts on every run,
+            # and a cache kept from the last run must not take them for messages it has.
+            min_id = int(time.time() * 1000)
             if rng.random() < 0.7:
                 text = rng.choice(content.INBOUND[conv.inbox_id])
-                ds.add_message(conv.inbox_id, conv.contact, text)
+                ds.add_message(conv.inbox_id, conv.contact, text, min_id=min_id)
             else:
                 text = rng.choice(content.OUTBOUND[conv.inbox_id]).format(
                     first=(conv.name or "there").split()[0], n=rng.randrange(100, 9999)
                 )
-                ds.add_message(conv.inbox_id, conv.contact, text, direction="outbound")
+                ds.add_message(
+                    conv.inbox_id, conv.contact, text, direction="outbound", min_id=min_id
+                )
 
     def _running_app(self) -> DemoApp:
         if self._app is None:

@@ -38,6 +38,8 @@ from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
 from inbox_tui.ui.theme_state import apply_start_theme
+from inbox_tui.ui.thread_loader import ThreadLoader
+from inbox_tui.ui.waiting_feed import WaitingFeed
 from inbox_tui.ui.widgets.banner import ErrorBanner
 from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
 from inbox_tui.ui.widgets.filter_pane import FilterPane
@@ -79,6 +81,7 @@ class InboxApp(App[None]):
             Binding("r", "refresh", "Refresh/retry"),
             Binding("e", "export", "Export"),
             Binding("i", "pick_inbox", "Inbox"),
+            Binding("w", "reply_queue", "Waiting"),
             Binding("x", "dismiss_error", "Dismiss error", show=False),
             Binding("ctrl+p", "command_palette", "Commands", show=False),
         ],
@@ -114,7 +117,9 @@ class InboxApp(App[None]):
         self.side_loads_pending = False
         self.background = Background(self)
         self.lists = ListLoader(self)
+        self.threads = ThreadLoader(self)
         self.keeper = CursorKeeper(self)
+        self.waiting = WaitingFeed(self)
 
     @property
     def filters(self) -> Filters:
@@ -136,8 +141,9 @@ class InboxApp(App[None]):
         label = f"{self.profile_name}: {self.session.backend.label}"
         self.header = AppHeader(label, insecure=self.insecure, id="header")
         self.banner = ErrorBanner(id="banner")
-        self.conversation_list = ConversationList(clock=self.clock, id="list")
+        self.conversation_list = ConversationList(clock=self.clock, tz=self.tz, id="list")
         self.thread = ThreadView(id="thread", tz=self.tz)
+        self.thread.cache_search = self.session.find_in_thread
         self.status = StatusLine(id="status")
         self.errors = ErrorRouter(self.banner, self.header, offline=self.offline)
         yield self.header
@@ -222,71 +228,12 @@ class InboxApp(App[None]):
     # ---------------------------------------------------------------- the thread
 
     def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
-        self._open_thread(conversation, hit)
+        self.threads.open(conversation, hit)
         self.conversation_list.select_key(conversation.key)  # the cursor follows
         self.header.set_conversation(contact_label(conversation))
         self.thread_pane_open = True
         layout.apply(self)
         self.thread.focus()
-
-    @work(group="open", exclusive=True, exit_on_error=False)
-    async def _open_thread(self, conversation: Conversation, hit: SearchHit | None) -> None:
-        """Cached messages at once (around ``hit`` for a search result), then revalidate."""
-        opened = await self.errors.attempt(
-            Source.THREAD,
-            lambda: self.open_conversation(conversation, hit),
-            self.session.open_thread(conversation, hit),
-        )
-        if isinstance(opened, Failed):
-            return
-        if conversation.unread:  # opening it read it (the session marked the cache)
-            conversation = conversation.model_copy(update={"unread": False})
-            self.conversation_list.update_row(conversation)
-        highlight = None if self.filters.is_empty() else self.filters
-        self.thread.show(
-            conversation, opened.pager, highlight=highlight, initial=opened.page.messages
-        )
-        if hit is not None:
-            self.thread.jump_to(hit.message_id)
-            self.thread.refresh_newer()  # the messages after the hit's neighbourhood
-        elif opened.page.messages and not self.offline:
-            self._revalidate_thread()
-
-    @work(group="thread-sync", exclusive=True, exit_on_error=False)
-    async def _revalidate_thread(self) -> None:
-        """New messages merge in (no jump), changed statuses re-render in place."""
-        thread = self.session.thread
-        if thread is None:
-            return
-        update = await self.errors.attempt(
-            Source.THREAD,
-            self._revalidate_thread,
-            self.session.revalidate_thread(thread, self.thread.messages),
-        )
-        shown = self.thread.conversation
-        if isinstance(update, Failed) or update is None or shown is None:
-            return
-        if shown.key != thread.key:
-            return
-        self.errors.resolved(Source.THREAD)
-        if update.added:
-            self.thread.add_messages(update.added)
-        if update.updated:
-            self.thread.update_messages(update.updated)
-        if update.changed:
-            self.background.enforce_limit()
-
-    @work(group="search-open", exclusive=True, exit_on_error=False)
-    async def _open_hit(self, hit: SearchHit) -> None:
-        conversation = await self.errors.attempt(
-            Source.CACHE, None, self.session.conversation_of(hit)
-        )
-        if isinstance(conversation, Failed):
-            return
-        if conversation is None:
-            self.notify("That conversation is no longer in the cache.", severity="warning")
-            return
-        self.open_conversation(conversation, hit)
 
     # ---------------------------------------------------------------- widget events
 
@@ -299,6 +246,10 @@ class InboxApp(App[None]):
     def _on_thread_failed(self, event: ThreadView.LoadFailed) -> None:
         self.show_error(event.error, event.retry, Source.THREAD)
 
+    @on(ThreadView.SearchProgress)
+    def _on_thread_search(self, event: ThreadView.SearchProgress) -> None:
+        self.status.set_search(event.text)
+
     @on(ThreadView.OlderLoaded)
     def _on_thread_loaded(self) -> None:
         self.errors.resolved(Source.THREAD)
@@ -307,6 +258,7 @@ class InboxApp(App[None]):
     def _on_list_loaded(self, event: ConversationList.Loaded) -> None:
         self.status.set_listed(event.total)
         self.keeper.on_loaded(event.exhausted)
+        self.refresh_queue()
         self.errors.resolved(Source.LIST)
         self.lists.start_side_loads()
 
@@ -358,7 +310,7 @@ class InboxApp(App[None]):
                     self.filter_pane.set_filters(filters)
                 self.apply_filters(filters)
             elif result is not None:
-                self._open_hit(result)
+                self.threads.open_hit(result)
 
         screen = SearchScreen(self.session.store, inbox_id=self.inbox_id, clock=self.clock)
         self.push_screen(screen, chosen)
@@ -395,7 +347,13 @@ class InboxApp(App[None]):
         if self.poller is not None:
             self.poller.poke()
         if self.thread.conversation is not None and not self.offline:
-            self._revalidate_thread()
+            self.threads.revalidate()
+
+    def action_reply_queue(self) -> None:
+        self.waiting.open_screen()
+
+    def refresh_queue(self) -> None:
+        self.waiting.refresh()
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()

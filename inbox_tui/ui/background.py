@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
+from inbox_tui.core.notify import Notifier
 from inbox_tui.core.poller import PollResult, PollState
-from inbox_tui.core.session import CachedListStart, Source, new_message_summary
+from inbox_tui.core.session import (
+    CachedListStart,
+    Source,
+    new_message_notice,
+    new_message_summary,
+)
 from inbox_tui.ui.timefmt import cache_age_text
 from inbox_tui.ui.widgets.banner import error_text
 from inbox_tui.ui.widgets.status_bar import Connection
@@ -24,6 +30,22 @@ log = logging.getLogger("inbox_tui.ui.app")
 class Background:
     def __init__(self, app: Shell) -> None:
         self.app = app
+        settings = app.session.settings
+        self.notifier = Notifier(
+            bell=settings.bell,
+            osc=settings.notify == "osc",
+            command=settings.notify_command,
+            ring=lambda: app.bell(),  # looked up late: tests and themes may replace it
+            write=self.write_terminal,
+        )
+
+    def write_terminal(self, sequence: str) -> None:
+        """Write an escape sequence to the terminal (as Textual's own OSC 52 copy does);
+        nothing when headless."""
+        driver = getattr(self.app, "_driver", None)
+        if driver is not None and not self.app.is_headless:
+            driver.write(sequence)
+            driver.flush()
 
     def show_cache_note(self, start: CachedListStart) -> None:
         app = self.app
@@ -34,6 +56,7 @@ class Background:
         """Every minute: relative times in the list, and the header's cache age."""
         app = self.app
         app.conversation_list.tick()
+        app.refresh_queue()
         if app.header.cache_note and app.session.conversations is not None:
             app.run_worker(
                 self._refresh_cache_note, group="cache-note", exclusive=True, exit_on_error=False
@@ -78,8 +101,9 @@ class Background:
                 app.thread.update_messages(changed)
         if result.new_inbound and not result.initial:
             app.notify(new_message_summary(result), title="New message", timeout=6, markup=False)
-            if app.session.settings.bell:
-                app.bell()
+            self.notifier.submit(new_message_notice(result, app.session.inboxes))
+        if result.inserted or result.updated:
+            app.refresh_queue()
         if result.inserted:
             self.enforce_limit()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Reply queue", "Conversations waiting on a reply, oldest first (w)", "reply_queue"),
     ("Switch inbox", "Pick the inbox to show (or all inboxes)", "pick_inbox"),
     ("Toggle filters", "Show or hide the filter pane", "toggle_filters"),
     ("Clear filters", "Remove every filter", "clear_filters"),

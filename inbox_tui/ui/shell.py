@@ -13,6 +13,8 @@ from textual.containers import Horizontal
 from inbox_tui.clock import Clock
 from inbox_tui.core.session import CachedListStart, Session, Source
 from inbox_tui.filters import Filters
+from inbox_tui.models import Conversation
+from inbox_tui.store import SearchHit
 from inbox_tui.ui.error_router import ErrorRouter
 from inbox_tui.ui.widgets.conversation_list import ConversationList
 from inbox_tui.ui.widgets.filter_pane import FilterPane
@@ -56,6 +58,10 @@ class Shell(App[None], Protocol):
     def filters_open(self) -> bool: ...
 
     def reload(self, *, count: bool = True) -> None: ...
+
+    def open_conversation(
+        self, conversation: Conversation, hit: SearchHit | None = None
+    ) -> None: ...
 
     async def resync_list(self) -> None: ...
 

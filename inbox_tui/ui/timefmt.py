@@ -11,9 +11,11 @@ from inbox_tui.dates import local_date, to_local
 __all__ = ["Clock", "cache_age_text", "relative_time", "utc_now"]
 
 
-def relative_time(when: datetime, now: datetime) -> str:
-    """A short label, at most 6 cells wide. Future times (clock skew) read as ``now``."""
+def relative_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """A short label, at most 6 cells wide. Future times (clock skew) read as ``now``.
+    Weekdays and dates are those of ``tz`` (None: the local zone), as in the thread."""
     delta = now - when
+    when, now = to_local(when, tz), to_local(now, tz)
     if delta < timedelta(minutes=1):
         return "now"
     if delta < timedelta(hours=1):

@@ -1,4 +1,4 @@
-"""phone.pretty: NANP numbers are formatted, other E.164 kept, anything else sanitised."""
+"""phone.pretty: NANP numbers formatted, others grouped by country, anything else sanitised."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from inbox_tui.phone import pretty, valid_e164
     [
         ("+14155550100", "+1 (415) 555-0100"),
         ("14155550100", "+1 (415) 555-0100"),
-        ("+442071838750", "+442071838750"),
+        ("+442071838750", "+44 20 7183 8750"),
         ("+4", "+4"),
     ],
 )

@@ -129,8 +129,13 @@ async def test_rows_arriving_after_a_paint_replace_the_loading_line() -> None:
         await wait_for(pilot, lambda: app.conversation_list.is_loading)
         await pilot.pause()
         assert "loading conversations" in screen_text(app.conversation_list).splitlines()[0]
-        backend.steps.release()  # one page only
-        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        # One call at a time until rows show (the count asks the fake too, in any order).
+        for _ in range(20):
+            backend.steps.release()
+            await pilot.pause(0.05)
+            if app.conversation_list.conversations:
+                break
+        assert app.conversation_list.conversations
         await pilot.pause()
         assert app.conversation_list.is_loading  # still walking pages
         first_line = screen_text(app.conversation_list).splitlines()[0]
@@ -140,3 +145,15 @@ async def test_rows_arriving_after_a_paint_replace_the_loading_line() -> None:
         for _ in range(100):  # let the walk finish
             steps.release()
         await wait_for(pilot, ready(app))
+
+
+def test_relative_times_are_in_the_thread_zone() -> None:
+    """Just after midnight UTC on a Monday is still Sunday evening in New York: the list
+    says what the thread's day header says."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)  # a Monday
+    when = datetime(2025, 3, 8, 2, 0, tzinfo=UTC)  # Saturday UTC, Friday evening in NY
+    assert relative_time(when, now, UTC) == "Sat"
+    assert relative_time(when, now, ZoneInfo("America/New_York")) == "Fri"

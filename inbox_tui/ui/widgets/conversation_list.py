@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.core.backend import ConversationPager
+from inbox_tui.core.waiting import overdue, wait_text
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Direction
 from inbox_tui.phone import pretty
@@ -31,6 +33,7 @@ from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
 MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
 MARK_UNREAD, MARK_FLAGGED, MARK_FAILED = "●", "⚑", "✗"
+MARK_OVERDUE = "!"  # waiting longer than reply_within: a mark, not only a colour
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class _Styles:
     flagged: Style
     inbox: Style
     status: Style
+    waiting: Style
+    overdue: Style
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -81,6 +86,8 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--flagged",
         "conversation-list--inbox",
         "conversation-list--status",
+        "conversation-list--waiting",
+        "conversation-list--overdue",
     }
 
     DEFAULT_CSS = """
@@ -97,6 +104,8 @@ class ConversationList(ScrollView, can_focus=True):
     ConversationList > .conversation-list--flagged { color: $warning; }
     ConversationList > .conversation-list--inbox { color: $secondary; }
     ConversationList > .conversation-list--status { color: $text-muted; text-style: italic; }
+    ConversationList > .conversation-list--waiting { color: $text-muted; }
+    ConversationList > .conversation-list--overdue { color: $error; text-style: bold reverse; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
@@ -126,12 +135,14 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         *,
         clock: Clock = utc_now,
+        tz: tzinfo | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
+        self._tz = tz  # the thread's zone: a weekday here is the same day there
         self._rows: list[Conversation] = []
         self._keys: set[str] = set()
         self._pager: ConversationPager | None = None
@@ -141,6 +152,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._failed = False
         self._inbox_names: dict[str, str] = {}
         self._to_end = False  # G: the cursor follows the last row as pages arrive
+        self._waiting: dict[str, datetime] = {}  # key -> since when the customer waits
+        self._reply_within: timedelta | None = None
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -170,6 +183,22 @@ class ConversationList(ScrollView, can_focus=True):
         """Inbox id → name; the name is shown on each row when several inboxes are listed."""
         self._inbox_names = dict(names)
         self._invalidate()
+
+    def set_waiting(self, since: dict[str, datetime], reply_within: timedelta | None) -> None:
+        """Which conversations wait on a reply since when, and the profile's threshold."""
+        if since == self._waiting and reply_within == self._reply_within:
+            return
+        self._waiting = dict(since)
+        self._reply_within = reply_within
+        self._invalidate()
+
+    def waiting_label(self, conversation: Conversation) -> tuple[str, bool] | None:
+        """``("waiting 2h 14m", overdue)`` for a conversation waiting on us, else None."""
+        since = self._waiting.get(conversation.key)
+        if since is None:
+            return None
+        waited = max(self._now - since, timedelta(0))
+        return f"waiting {wait_text(waited)}", overdue(waited, self._reply_within)
 
     def load(self, pager: ConversationPager, local: Filters | None = None) -> None:
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
@@ -460,6 +489,8 @@ class ConversationList(ScrollView, can_focus=True):
                 flagged=get("conversation-list--flagged"),
                 inbox=get("conversation-list--inbox"),
                 status=get("conversation-list--status"),
+                waiting=get("conversation-list--waiting"),
+                overdue=get("conversation-list--overdue"),
             )
         return self._styles
 
@@ -517,11 +548,22 @@ class ConversationList(ScrollView, can_focus=True):
         markers.append(MARK_FLAGGED if conversation.flagged else " ", style=s.flagged)
         markers.append(MARK_FAILED if failed else " ", style=s.failed)
         right = Text(" ")
+        waiting = self.waiting_label(conversation)
+        if waiting is not None:
+            label, late = waiting
+            if row_height == 1:
+                label = label.removeprefix("waiting ")
+            right.append(
+                f"{MARK_OVERDUE}{label}" if late else label, style=s.overdue if late else s.waiting
+            )
+            right.append(" ")
         if len(self._inbox_names) > 1 and conversation.inbox_id:
             inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
             right.append(one_line(inbox, 16), style=s.inbox)
             right.append(" ")
-        right.append(relative_time(conversation.last_at, self._now).rjust(6), style=s.time)
+        right.append(
+            relative_time(conversation.last_at, self._now, self._tz).rjust(6), style=s.time
+        )
         left = Text(" ").append_text(markers).append(" ")
         label = contact_label(conversation, short=row_height == 1)
         left.append(label, style=s.unread if conversation.unread else s.name)

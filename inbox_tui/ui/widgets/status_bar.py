@@ -134,9 +134,24 @@ class StatusLine(Static):
         self.filters = Filters()
         self.local: frozenset[str] = frozenset()
         self.listed = 0
+        self.queue: tuple[int, str, bool] | None = None  # (waiting, longest wait, overdue)
+        self.search = ""
 
     def on_mount(self) -> None:
         self._paint()
+
+    def set_search(self, text: str) -> None:
+        """The open thread's search ("/refund · 12 cached matches", "searching older…")."""
+        if text != self.search:
+            self.search = text
+            self._paint()
+
+    def set_queue(self, waiting: int, longest: str = "", overdue: bool = False) -> None:
+        """The reply queue: how many conversations wait on us, and the longest wait."""
+        queue = (waiting, longest, overdue)
+        if queue != self.queue:
+            self.queue = queue
+            self._paint()
 
     def set_filters(self, filters: Filters, local: frozenset[str]) -> None:
         self.filters, self.local = filters, local
@@ -152,6 +167,17 @@ class StatusLine(Static):
 
     def render_text(self) -> Text:
         text = Text()
+        if self.search:
+            text.append(one_line(self.search, 60), style="bold reverse")
+            text.append(" · ")
+        if self.queue is not None:  # first: what a triager looks at before anything else
+            waiting, longest, overdue = self.queue
+            if waiting:
+                mark = "! " if overdue else ""
+                text.append(f"{mark}{waiting:,} waiting, longest {longest}", style="bold")
+            else:
+                text.append("nobody waiting")
+            text.append(" · ")
         if self.counting:
             text.append("counting…")
         elif isinstance(self.count, CachedCount):

@@ -307,6 +307,25 @@ def _strip(parts: Iterable[tuple[str, Style]], width: int, base: Style) -> Strip
     return Strip(segments).adjust_cell_length(width, base)
 
 
+def split_matches(text: str, term: str | None) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is a case-insensitive occurrence of ``term``)."""
+    if not term:
+        return [(text, False)]
+    low, needle = text.lower(), term.lower()
+    if len(low) != len(text) or not needle:  # case mapping changed lengths: no marking
+        return [(text, False)]
+    out: list[tuple[str, bool]] = []
+    start = 0
+    while (found := low.find(needle, start)) >= 0:
+        if found > start:
+            out.append((text[start:found], False))
+        out.append((text[found : found + len(needle)], True))
+        start = found + len(needle)
+    if start < len(text):
+        out.append((text[start:], False))
+    return out
+
+
 def render_message(
     message: SmsMessage,
     plan: MessagePlan,
@@ -314,8 +333,10 @@ def render_message(
     *,
     selected: bool = False,
     highlighted: bool = False,
+    term: str | None = None,
 ) -> list[Strip]:
-    """The plan's lines as full-width strips (``len(result) == plan.height``)."""
+    """The plan's lines as full-width strips (``len(result) == plan.height``); the
+    occurrences of ``term`` in the body are shown reversed (a search)."""
     st = ctx.styles
     base = st.base
     width = ctx.width
@@ -361,8 +382,19 @@ def render_message(
             base,
         )
 
+    def boxed_matches(text: str) -> Strip:
+        fill = " " * max(0, inner - cell_len(text))
+        found = st.match + Style(reverse=True)
+        parts = [
+            (piece, bubble + (found if hit else Style()))
+            for piece, hit in split_matches(text, term)
+        ]
+        return _strip(
+            [*blank_gutter, lead, (" ", bubble), *parts, (fill + " ", bubble)], width, base
+        )
+
     for line in plan.body:
-        out.append(boxed(line, Style()))
+        out.append(boxed_matches(line) if term and highlighted else boxed(line, Style()))
     if plan.more:
         out.append(boxed(more_text(plan.more), st.more))
     for line in plan.media:

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -42,6 +42,7 @@ from inbox_tui.models import Conversation
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
+from inbox_tui.ui.widgets.thread_find import CacheAnswer, ThreadSearch
 from inbox_tui.ui.widgets.thread_layout import (
     LayoutContext,
     ThreadIndex,
@@ -64,6 +65,7 @@ ERROR_TEXT = "✗ could not load older messages: press r to retry"
 ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
 MORE_TEXT = "↑ scroll up for older messages"
 EMPTY_TEXT = "no conversation selected"
+
 
 # (message id, line within it, screen row, had a day header); None = follow the bottom.
 Anchor = tuple[str, int, int, bool] | None
@@ -96,7 +98,7 @@ def can_open_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-class ThreadView(ScrollView, can_focus=True):
+class ThreadView(ThreadSearch, ScrollView, can_focus=True):
     """Messages of one conversation, oldest at the top, opening at the newest."""
 
     DEFAULT_CSS = """
@@ -152,8 +154,10 @@ class ThreadView(ScrollView, can_focus=True):
             Binding("y", "copy_body", "copy text"),
             Binding("Y", "copy_number", "copy number"),
             Binding("o", "open_url", "open link"),
-            Binding("n", "next_match(1)", "next match", show=False),
-            Binding("N", "next_match(-1)", "prev match", show=False),
+            Binding("slash", "search_thread", "search thread", key_display="/", show=False),
+            Binding("n", "next_match(1)", "next match (search: older)", show=False),
+            Binding("N", "next_match(-1)", "prev match (search: newer)", show=False),
+            Binding("escape", "clear_search", "clear search", show=False),
             Binding("r", "retry", "retry", show=False),
         ],
     )
@@ -209,6 +213,8 @@ class ThreadView(ScrollView, can_focus=True):
         self._seeking_first: str | None = None
         self._applying = False  # inside a merge: scroll changes must not start loads
         self._styles_dirty = True
+        self._search = None
+        self.cache_search: Callable[..., Awaitable[CacheAnswer]] | None = None  # see ThreadSearch
 
     # ------------------------------------------------------------------ public API
     @property
@@ -272,6 +278,9 @@ class ThreadView(ScrollView, can_focus=True):
         self._stalled = False
         self._pending_jump = None
         self._seeking_first = None
+        if self._search is not None:
+            self._search = None
+            self.post_message(self.SearchProgress(""))
         self._sync_size(None)
 
     def add_messages(self, messages: list[SmsMessage]) -> None:
@@ -509,8 +518,9 @@ class ThreadView(ScrollView, can_focus=True):
         message = self._index.message(pos)
         day = self._index.has_day_header(pos)
         selected = message.id == self._selected_id
-        highlighted = self._highlight is not None and self._highlight.matches(message)
+        highlighted = self._is_match(message)
         key = (
+            self._search,
             message.id,
             self._versions.get(message.id, 0),
             self._ctx.width,
@@ -524,7 +534,12 @@ class ThreadView(ScrollView, can_focus=True):
             try:
                 plan = plan_message(message, self._ctx, day_header=day)
                 strips = render_message(
-                    message, plan, self._ctx, selected=selected, highlighted=highlighted
+                    message,
+                    plan,
+                    self._ctx,
+                    selected=selected,
+                    highlighted=highlighted,
+                    term=self._search,
                 )
             except Exception:
                 log.exception("cannot render message %s", message.id)
@@ -828,6 +843,9 @@ class ThreadView(ScrollView, can_focus=True):
             )
 
     def action_next_match(self, direction: int) -> None:
+        if self._search is not None:
+            self._search_step(direction)
+            return
         if self._highlight is None:
             self.notify("no active filter to jump between", timeout=2)
             return
