@@ -115,6 +115,8 @@ class Conversation(BaseModel):
     flagged: bool = False
     has_failed: bool = False
     status: str | None = None  # open / closed, when the API says
+    assigned_to: str | None = None  # the member id it is assigned to, when the API says
+    closed: bool = False
 
     @field_validator("last_at")
     @classmethod

@@ -28,6 +28,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.core.triage import TriageActions
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
@@ -93,6 +94,8 @@ class StoreOpening:
 
 
 class Session:
+    triage: TriageActions | None = None  # the write path (issue 12); None: none wired yet
+
     def __init__(
         self,
         backend: Backend,
