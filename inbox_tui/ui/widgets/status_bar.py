@@ -51,6 +51,7 @@ class AppHeader(Static):
         self.detail = ""
         self.conversation = ""
         self.cache_note = ""  # "cached 3m ago" / "cache from 22:41" while data is from cache
+        self.read_only = False  # writes are off (the reason is shown when a write key is pressed)
 
     def on_mount(self) -> None:
         self._paint()
@@ -67,6 +68,10 @@ class AppHeader(Static):
     def set_cache_note(self, note: str) -> None:
         """Say that (and since when) the data shown comes from the local cache."""
         self.cache_note = note
+        self._paint()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
         self._paint()
 
     def set_state(self, state: Connection, detail: str = "") -> None:
@@ -101,6 +106,9 @@ class AppHeader(Static):
         if self.cache_note:
             text.append(" · ")
             text.append(one_line(self.cache_note, 40), style="italic")
+        if self.read_only:
+            text.append(" · ")
+            text.append("read-only", style="bold reverse")
         if self.insecure:
             text.append("  ⚠ INSECURE (TLS verification off)", style="bold reverse")
         return text
@@ -120,6 +128,7 @@ class StatusLine(Static):
         self.filters = Filters()
         self.local: frozenset[str] = frozenset()
         self.listed = 0
+        self.view = ""  # the list view (Mine, Open, ...) when it is not "All"
 
     def on_mount(self) -> None:
         self._paint()
@@ -130,6 +139,10 @@ class StatusLine(Static):
 
     def set_count(self, count: int | None, *, counting: bool = False) -> None:
         self.count, self.counting = count, counting
+        self._paint()
+
+    def set_view(self, view: str) -> None:
+        self.view = view
         self._paint()
 
     def set_listed(self, listed: int) -> None:
@@ -148,6 +161,8 @@ class StatusLine(Static):
         else:
             text.append("count unavailable")
         text.append(f" · {self.listed:,} conversations listed")
+        if self.view:
+            text.append(f" · view: {self.view} (local)")
         fields = self.filters.active_fields()
         active = [f for f in FILTER_FIELDS if f in fields]
         if active:
