@@ -20,11 +20,14 @@ from textual.pilot import Pilot
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.core.triage import Draft, Member, Template
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
+from inbox_tui.models import Conversation
 from inbox_tui.store import Store
 from inbox_tui.ui.app import InboxApp
+from inbox_tui.ui.widgets.compose import Compose
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -108,6 +111,63 @@ async def search_screen(pilot: Pilot[None], app: InboxApp) -> None:
     await pilot.pause(0.3)
 
 
+class StandInTriage:
+    """Members and templates for the triage shots while the session has no write path of
+    its own (``session.triage`` is None); sends are never made by these shots."""
+
+    read_only_reason = None
+    send_delay = 5.0
+
+    async def members(self) -> list[Member]:
+        return [Member("1", "Marcus Webb"), Member("2", "Sam O'Neill"), Member("3", "Priya Das")]
+
+    async def templates(self) -> list[Template]:
+        return [
+            Template("1", "Order ready", "Hi {{first_name}}, your order is ready for pickup."),
+            Template("2", "Call back", "Hello {{first_name}}, we'll call you back today."),
+            Template("3", "Hours", "We're open Mon-Fri 9am-6pm."),
+        ]
+
+    async def load_draft(self, conversation: Conversation) -> Draft | None:
+        return None
+
+    async def save_draft(self, draft: Draft) -> None:
+        return None
+
+    async def opted_out(self, conversation: Conversation) -> bool:
+        return False
+
+
+async def compose(pilot: Pilot[None], app: InboxApp) -> None:
+    """``r`` in an open conversation, with a text that needs UCS-2 (the emoji)."""
+    await open_conversation(pilot, app, 1)
+    await pilot.press("r")
+    await until(pilot, lambda: bool(app.query("#compose-text")))
+    await pilot.press(*"Hi Riley! Yes, the sale runs until Sunday")
+    app.query_one(Compose).insert(" 🎉")
+    await pilot.pause(0.3)
+
+
+async def template_picker(pilot: Pilot[None], app: InboxApp) -> None:
+    from inbox_tui.ui.screens.triage_pickers import TemplatePicker
+
+    await open_conversation(pilot, app, 1)
+    await pilot.press("r")
+    await until(pilot, lambda: bool(app.query("#compose-text")))
+    await pilot.press("ctrl+t")
+    await until(pilot, lambda: isinstance(app.screen, TemplatePicker))
+    await pilot.pause(0.2)
+
+
+async def assign_picker(pilot: Pilot[None], app: InboxApp) -> None:
+    from inbox_tui.ui.screens.triage_pickers import MemberPicker
+
+    await settled(pilot, app)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, MemberPicker))
+    await pilot.pause(0.2)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("main-view", (140, 36), main_view, ()),
     ("thread-scroll-back", (140, 36), scroll_back, ()),
@@ -116,7 +176,11 @@ SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("error-banner", (120, 24), error_banner, ("500", "500", "500", "500")),
     ("narrow-80x24", (80, 24), narrow, ()),
     ("search", (120, 36), search_screen, ()),
+    ("compose", (120, 36), compose, ()),
+    ("template-picker", (120, 36), template_picker, ()),
+    ("assign-picker", (120, 36), assign_picker, ()),
 ]
+TRIAGE = {"compose", "template-picker", "assign-picker"}  # shots that need session.triage
 CACHED = {"search"}  # shots taken with the SQLite cache wired in (a temporary file)
 
 
@@ -134,6 +198,8 @@ async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step
                 return await Store.open(Path(tmp) / "shot.sqlite3")
 
         app = InboxApp(backend, profile_name="demo", clock=lambda: NOW, tz=UTC, store=store)
+        if name in TRIAGE and app.session.triage is None:
+            app.session.triage = StandInTriage()  # type: ignore[assignment]
         async with app.run_test(size=size) as pilot:
             await step(pilot, app)
             path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))

@@ -183,7 +183,11 @@ class TriageKeys:
             reason=self.failures.get(conversation.key),
         )
         if self.compose is None:  # another open may have won the race
+            thread = self.app.thread
+            at_bottom = thread.scroll_y >= thread.max_scroll_y - 1
             await self.app.thread_pane.mount(compose)
+            if at_bottom:  # the newest message stays in sight above compose
+                self.app.call_after_refresh(thread.scroll_end, animate=False)
 
     async def _sender(self, conversation: Conversation) -> str:
         """``from <inbox> as <member>``."""
