@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.core.triage import Draft, Member, PendingSend, SendState, Template, TriageActions
+from inbox_tui.errors import WriteRefused
 from inbox_tui.merge_fields import fill
 from inbox_tui.models import Conversation, Direction, Message
 from inbox_tui.text import one_line
@@ -409,6 +410,10 @@ class TriageKeys:
             except asyncio.CancelledError:
                 self._show(conversation)
                 raise
+            except WriteRefused as error:  # e.g. an API without this write: it says so
+                self._show(conversation)
+                self._notify(f"{done}: {error_text(error)}", severity="warning", timeout=8)
+                return
             except Exception as error:
                 self._show(conversation)
                 self._notify(f"{done} failed: {error_text(error)}", severity="error", timeout=8)

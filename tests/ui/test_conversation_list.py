@@ -129,8 +129,15 @@ async def test_rows_arriving_after_a_paint_replace_the_loading_line() -> None:
         await wait_for(pilot, lambda: app.conversation_list.is_loading)
         await pilot.pause()
         assert "loading conversations" in screen_text(app.conversation_list).splitlines()[0]
-        backend.steps.release()  # one page only
-        await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
+        # One step at a time until the first page lands: the count (started by the same
+        # reload) may take a step first, as the two workers race for the semaphore.
+        steps = backend.steps
+        while not app.conversation_list.conversations:
+            steps.release()
+            await wait_for(
+                pilot, lambda: bool(app.conversation_list.conversations) or steps.locked()
+            )
+            await pilot.pause(0.05)
         await pilot.pause()
         assert app.conversation_list.is_loading  # still walking pages
         first_line = screen_text(app.conversation_list).splitlines()[0]

@@ -86,7 +86,6 @@ async def test_ctrl_s_shows_the_message_as_sending_and_u_undoes_it() -> None:
         # The text comes back: compose reopens with it, and it is the draft.
         await wait_for(pilot, lambda: bool(app.query(Compose)))
         await wait_for(pilot, lambda: app.query_one(Compose).text == "on my way")
-        await asyncio.sleep(0)
         assert triage.sent == []
 
 
@@ -130,6 +129,21 @@ async def test_esc_keeps_a_draft_per_conversation_and_reopening_restores_it() ->
         await open_thread(pilot, 1)
         compose = await open_compose(pilot)
         assert compose.text == ""
+
+
+async def test_opening_another_conversation_closes_compose_keeping_its_draft() -> None:
+    triage = FakeTriage()
+    app = triage_app(triage)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_thread(pilot)
+        key = app.thread.conversation.key  # type: ignore[union-attr]
+        await open_compose(pilot)
+        await pilot.press(*"half written")
+        app.conversation_list.select(2)
+        app.conversation_list.action_open()
+        await settle(pilot, lambda: not app.query(Compose) and key in triage.drafts)
+        assert triage.drafts[key].text == "half written"
+        assert app.thread.conversation.key != key  # type: ignore[union-attr]
 
 
 async def test_a_failed_send_leaves_the_text_in_the_draft_with_the_reason() -> None:

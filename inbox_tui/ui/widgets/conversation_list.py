@@ -257,12 +257,15 @@ class ConversationList(ScrollView, can_focus=True):
     def update_row(self, conversation: Conversation) -> None:
         """Replace the listed row with the same key (e.g. marked read), in place. It stays
         listed even if the view would now hide it, until the view is applied again."""
+        changed = False
         for rows in (self._all, self._rows):
             for n, row in enumerate(rows):
                 if row.key == conversation.key:
                     rows[n] = conversation
+                    changed = True
                     break
-        self._invalidate()
+        if changed:
+            self._invalidate()
 
     def set_view(self, view: Callable[[Conversation], bool] | None) -> None:
         """Filter the rows loaded so far (and those to come) by ``view``; None lists all.
