@@ -2,7 +2,7 @@
 
 It only edits: the text, an optional media URL, a live segment counter. Its keys
 (``ctrl+s`` send, ``ctrl+t`` templates, ``esc`` close keeping the draft) are app actions
-handled by :mod:`inbox_tui.ui.triage_keys`, which reads :meth:`Compose.draft` back."""
+handled by :mod:`inbox_tui.ui.compose_flow`, which reads :meth:`Compose.draft` back."""
 
 from __future__ import annotations
 

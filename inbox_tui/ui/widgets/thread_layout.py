@@ -48,7 +48,7 @@ STATUS_MARKERS: dict[str, str] = {
     "failed": "✗ failed",
     "undelivered": "✗ undelivered",
     "error": "✗ error",
-    "waiting": "… sending · u undoes",  # a send inside its undo window (ui/triage_keys.py)
+    "waiting": "… sending · u undoes",  # a send inside its undo window (ui/compose_flow.py)
     "sending": "… sending",
 }
 
