@@ -21,12 +21,14 @@ from textual.pilot import Pilot
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.cli.connect import DEMO_MEMBER_ID
 from inbox_tui.config import Profile
 from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.faults import FaultConfig
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.store import Store
 from inbox_tui.ui.app import InboxApp
+from inbox_tui.ui.widgets.compose import Compose
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -136,6 +138,36 @@ async def thread_search(pilot: Pilot[None], app: InboxApp) -> None:
     await pilot.pause(0.3)
 
 
+async def compose(pilot: Pilot[None], app: InboxApp) -> None:
+    """``r`` in an open conversation, with a text that needs UCS-2 (the emoji)."""
+    await open_conversation(pilot, app, 1)
+    await pilot.press("r")
+    await until(pilot, lambda: bool(app.query("#compose-text")))
+    await pilot.press(*"Hi Riley! Yes, the sale runs until Sunday")
+    app.query_one(Compose).insert(" 🎉")
+    await pilot.pause(0.3)
+
+
+async def template_picker(pilot: Pilot[None], app: InboxApp) -> None:
+    from inbox_tui.ui.screens.triage_pickers import TemplatePicker
+
+    await open_conversation(pilot, app, 1)
+    await pilot.press("r")
+    await until(pilot, lambda: bool(app.query("#compose-text")))
+    await pilot.press("ctrl+t")
+    await until(pilot, lambda: isinstance(app.screen, TemplatePicker))
+    await pilot.pause(0.2)
+
+
+async def assign_picker(pilot: Pilot[None], app: InboxApp) -> None:
+    from inbox_tui.ui.screens.triage_pickers import MemberPicker
+
+    await settled(pilot, app)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, MemberPicker))
+    await pilot.pause(0.2)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("main-view", (140, 36), main_view, ()),
     ("thread-scroll-back", (140, 36), scroll_back, ()),
@@ -149,7 +181,11 @@ SHOTS: list[tuple[str, tuple[int, int], Step, tuple[str | None, ...]]] = [
     ("reply-queue", (120, 36), reply_queue, ()),
     ("reply-queue-80x24", (80, 24), reply_queue, ()),
     ("thread-search", (140, 36), thread_search, ()),
+    ("compose", (120, 36), compose, ()),
+    ("template-picker", (120, 36), template_picker, ()),
+    ("assign-picker", (120, 36), assign_picker, ()),
 ]
+
 CACHED = {"search"}  # shots taken with the SQLite cache wired in (a temporary file)
 THEMES = {"light-theme": "textual-light"}  # as the profile's ``theme`` sets it
 
@@ -159,6 +195,7 @@ async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step
         server.base_url,
         BearerToken(server.heymarket_token),
         settings=HttpSettings(max_retries=0),
+        member_id=DEMO_MEMBER_ID,  # as `inbox-tui --demo`: replies, closes and assigns
     )
     with tempfile.TemporaryDirectory(prefix="inbox-tui-shot-") as tmp:
         os.environ["INBOX_TUI_STATE_DIR"] = tmp  # not the theme last picked on this machine
@@ -168,7 +205,7 @@ async def shoot(server: DemoServer, name: str, size: tuple[int, int], step: Step
             async def store() -> Store:
                 return await Store.open(Path(tmp) / "shot.sqlite3")
 
-        settings = Profile(theme=THEMES.get(name))
+        settings = Profile(theme=THEMES.get(name), member_id=DEMO_MEMBER_ID)
         app = InboxApp(
             backend,
             profile_name="demo",

@@ -75,10 +75,9 @@ class SessionTriage:
         if session.offline:
             return OFFLINE
         backend = session.backend
-        capabilities = getattr(backend, "capabilities", None)
-        if getattr(capabilities, "writes", False) and isinstance(backend, WriteBackend):
+        if backend.capabilities.writes and isinstance(backend, WriteBackend):
             return None
-        kind = getattr(backend, "kind", "this")
+        kind = backend.kind
         if kind == "heymarket":
             return NO_MEMBER
         return f"the {kind} API has no documented writes: this profile is read-only"

@@ -31,6 +31,7 @@ from inbox_tui.core.sync import (
     CacheMessagePager,
     ThreadPage,
 )
+from inbox_tui.core.triage import TriageActions
 from inbox_tui.core.waiting import WaitingConversation, queue_order
 from inbox_tui.errors import NetworkError
 from inbox_tui.filters import Filters
@@ -105,6 +106,8 @@ class CachedCount(int):
 
 
 class Session:
+    triage: TriageActions | None = None  # the write path (issue 12); None: none wired yet
+
     def __init__(
         self,
         backend: Backend,

@@ -15,7 +15,7 @@ from datetime import tzinfo
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.widgets import Footer
 
@@ -39,6 +39,7 @@ from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
 from inbox_tui.ui.theme_state import apply_start_theme
 from inbox_tui.ui.thread_loader import ThreadLoader
+from inbox_tui.ui.triage_keys import TriageKeys
 from inbox_tui.ui.waiting_feed import WaitingFeed
 from inbox_tui.ui.widgets.banner import ErrorBanner
 from inbox_tui.ui.widgets.conversation_list import ConversationList, contact_label
@@ -78,7 +79,7 @@ class InboxApp(App[None]):
             Binding("slash", "search", "Search", key_display="/"),
             Binding("f", "toggle_filters", "Filters"),
             Binding("F", "clear_filters", "Clear filters", show=False),
-            Binding("r", "refresh", "Refresh/retry"),
+            Binding("ctrl+r,f5", "refresh", "Refresh/retry"),
             Binding("e", "export", "Export"),
             Binding("i", "pick_inbox", "Inbox"),
             Binding("w", "reply_queue", "Waiting"),
@@ -120,6 +121,7 @@ class InboxApp(App[None]):
         self.threads = ThreadLoader(self)
         self.keeper = CursorKeeper(self)
         self.waiting = WaitingFeed(self)
+        self.triage_keys = TriageKeys(self)
 
     @property
     def filters(self) -> Filters:
@@ -150,7 +152,8 @@ class InboxApp(App[None]):
         yield self.banner
         with Horizontal(id="body") as self.body:
             yield self.conversation_list
-            yield self.thread
+            with Vertical(id="thread-pane") as self.thread_pane:  # compose mounts under it
+                yield self.thread
         yield self.status
         # The footer (one widget per key hint) is mounted right after the first frame.
 
@@ -172,6 +175,7 @@ class InboxApp(App[None]):
         if opening.notice:
             self.notify(opening.notice, severity="warning", timeout=8, markup=False)
         self.reload(count=False)
+        self.triage_keys.start()
         self.set_interval(60, self.background.tick)
         # The cache limit is enforced a little later: not competing with first paint.
         self.set_timer(self.enforce_delay, self.background.enforce_limit)
@@ -228,6 +232,7 @@ class InboxApp(App[None]):
     # ---------------------------------------------------------------- the thread
 
     def open_conversation(self, conversation: Conversation, hit: SearchHit | None = None) -> None:
+        self.triage_keys.leave_compose(conversation)
         self.threads.open(conversation, hit)
         self.conversation_list.select_key(conversation.key)  # the cursor follows
         self.header.set_conversation(contact_label(conversation))
@@ -355,6 +360,10 @@ class InboxApp(App[None]):
     def refresh_queue(self) -> None:
         self.waiting.refresh()
 
+    def action_triage(self, what: str) -> None:
+        """Reply, note, send, undo, close, read, assign, views: see ui/triage_keys.py."""
+        self.triage_keys.run(what)
+
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()
 
@@ -365,7 +374,7 @@ class InboxApp(App[None]):
 
     def action_pick_inbox(self) -> None:
         if not self.session.inboxes:
-            self.notify("No inboxes loaded yet (press r to retry)", timeout=3)
+            self.notify("No inboxes loaded yet (press ctrl+r to retry)", timeout=3)
             return
 
         def chosen(result: str | None) -> None:

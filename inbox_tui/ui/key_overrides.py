@@ -19,11 +19,23 @@ def app_bindings(app_bindings: Iterable[BindingType]) -> list[Binding]:
     from inbox_tui.ui.screens.detail import DetailScreen
     from inbox_tui.ui.screens.inbox_picker import InboxPicker
     from inbox_tui.ui.screens.search import SearchScreen
+    from inbox_tui.ui.screens.triage_pickers import MemberPicker, TemplatePicker
+    from inbox_tui.ui.widgets.compose import Compose
     from inbox_tui.ui.widgets.conversation_list import ConversationList
     from inbox_tui.ui.widgets.filter_pane import FilterPane
     from inbox_tui.ui.widgets.thread_view import ThreadView
 
-    scopes = (ConversationList, ThreadView, FilterPane, SearchScreen, DetailScreen, InboxPicker)
+    scopes = (
+        ConversationList,
+        ThreadView,
+        FilterPane,
+        SearchScreen,
+        DetailScreen,
+        InboxPicker,
+        Compose,
+        MemberPicker,
+        TemplatePicker,
+    )
     bindings = [*Binding.make_bindings(app_bindings)]
     for scope in scopes:
         bindings.extend(Binding.make_bindings(scope.BINDINGS))

@@ -8,7 +8,7 @@ from datetime import tzinfo
 from typing import Protocol
 
 from textual.app import App
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 
 from inbox_tui.clock import Clock
 from inbox_tui.core.session import CachedListStart, Session, Source
@@ -42,6 +42,7 @@ class Shell(App[None], Protocol):
     body: Horizontal
     conversation_list: ConversationList
     thread: ThreadView
+    thread_pane: Vertical  # the thread and, under it, compose
     filter_pane: FilterPane | None
     thread_pane_open: bool
     side_loads_pending: bool

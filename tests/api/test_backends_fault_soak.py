@@ -106,7 +106,7 @@ class Walker:
         self.banners.append(self.app.banner.message)
         self.retries += 1
         assert self.retries < 200, "the app keeps failing: " + " | ".join(self.banners[-6:])
-        await self.pilot.press("r")
+        await self.pilot.press("ctrl+r")
 
     async def walk_list(self) -> None:
         app, lst = self.app, self.app.conversation_list
@@ -141,7 +141,7 @@ class Walker:
                     self.banners.append(app.banner.message)
                 self.retries += 1
                 assert self.retries < 200, "the thread keeps failing"
-                await self.pilot.press("r")  # ThreadView: retry the failed page
+                await self.pilot.press("ctrl+r")  # ThreadView: retry the failed page
                 continue
             if thread.exhausted and not thread.fetching:
                 return

@@ -461,7 +461,7 @@ async def test_app_shows_a_banner_and_recovers(
             strip.text for strip in app.screen._compositor.render_strips()
         )
         server.broken = None  # the server answers properly again
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
         await wait_for(pilot, lambda: not app.banner.showing)
         assert [c.key for c in app.conversation_list.conversations] == [f"413:{CONTACT}"]
@@ -486,7 +486,7 @@ async def test_workspace_app_shows_a_banner_and_recovers() -> None:
         await wait_for(pilot, lambda: app.banner.showing)
         assert app.banner.message.startswith("Bad response from server (HTTP 200)")
         state["broken"] = None
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: bool(app.conversation_list.conversations))
         await wait_for(pilot, lambda: not app.banner.showing)
         await pilot.press("enter")

@@ -207,6 +207,8 @@ def test_thread_index_orders_year_1_and_year_9999_in_tokyo(tokyo: None) -> None:
 
 class OnePage:
     exhausted = False
+    partial = False
+    rejected = 0
     requests = 0
 
     def __init__(self, messages: list[Message]) -> None:

@@ -416,7 +416,15 @@ async def test_app_error_paths_show_no_secret(
             await pilot.pause(0.02)
         await pilot.pause(0.1)
         screens.append(app.export_screenshot())
-        for keys in (["r"], ["e"], ["i"], ["question_mark"], ["escape"], ["ctrl+p"], ["escape"]):
+        for keys in (
+            ["ctrl+r"],
+            ["e"],
+            ["i"],
+            ["question_mark"],
+            ["escape"],
+            ["ctrl+p"],
+            ["escape"],
+        ):
             await pilot.press(*keys)
             await pilot.pause(0.1)
             screens.append(app.export_screenshot())

@@ -125,7 +125,7 @@ class FakePager:
 class ThreadApp(App[None]):
     """A minimal app hosting one ThreadView; records the messages it posts."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [("r", "app_refresh", "refresh")]
+    BINDINGS: ClassVar[list[BindingType]] = [("ctrl+r", "app_refresh", "refresh")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -35,7 +35,7 @@ async def test_list_error_shows_request_id_and_retry_recovers() -> None:
         await pilot.pause()  # the banner paints on the next refresh
         assert "request id req-42" in screen_text(app)
         assert "Traceback" not in screen_text(app)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, listed(app))
         assert not app.banner.showing
         assert app.header.state is Connection.CONNECTED
@@ -52,7 +52,7 @@ async def test_unexpected_exception_is_contained_and_secret_free() -> None:
         assert "sekrit" not in screen_text(app)
         await pilot.press("x")
         assert not app.banner.showing
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, listed(app))
 
 
@@ -66,7 +66,7 @@ async def test_thread_error_banner_and_retry() -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.banner.showing)
         assert "Network error: read timeout [request id req-7]" in app.banner.message
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: not app.banner.showing)
         await wait_for(pilot, lambda: app.thread.selected_message is not None)
         assert app.is_running
@@ -113,7 +113,7 @@ async def test_server_faults_over_http(faulty_server, fault, title, http) -> Non
         # The list fails first; the count and inbox requests follow it and fail too (the
         # list may recover by itself: with nothing cached it asks the server once more).
         await wait_for(pilot, lambda: "inboxes" in app.banner.sources)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, listed(app))
         await wait_for(pilot, lambda: not app.banner.showing)
         assert app.is_running
@@ -133,6 +133,6 @@ async def test_refused_token_then_fixed_token(faulty_server) -> None:  # type: i
         assert "wrong-token-value" not in screen_text(app)
         await wait_for(pilot, lambda: app.banner.sources == {"list", "inboxes"})
         token[0] = faulty_server.workspace_token
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, listed(app))
         await wait_for(pilot, lambda: not app.banner.showing)

@@ -220,7 +220,7 @@ async def test_refresh_reloads_the_list() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, loaded(app))
         before = sum(1 for c in backend.calls if c[0] == "conversations")
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, loaded(app))
         assert sum(1 for c in backend.calls if c[0] == "conversations") == before + 1
         assert app.is_running

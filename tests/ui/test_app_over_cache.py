@@ -75,7 +75,7 @@ async def test_offline_sends_no_request(server: DemoServer) -> None:
         await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
         await pilot.press("enter")
         await settle(pilot, lambda: len(app.thread.messages) > 0)
-        await pilot.press("G", "k", "k", "home", "pageup", "r")
+        await pilot.press("G", "k", "k", "home", "pageup", "ctrl+r")
         await pilot.press("slash", "h", "i", "escape")
         await pilot.pause(0.3)
     assert server.stats.requests == 0
@@ -114,7 +114,7 @@ async def test_status_change_merges_into_the_open_thread(server: DemoServer) -> 
         new_status = "failed" if target.status != "failed" else "delivered"
         demo.status = new_status
         demo.updated_ms += 1000
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(
             pilot,
             lambda: any(m.id == target.id and m.status == new_status for m in app.thread.messages),

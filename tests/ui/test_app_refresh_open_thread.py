@@ -15,5 +15,5 @@ async def test_r_asks_the_open_thread_for_newer_messages() -> None:
         await wait_for(pilot, lambda: app.thread.conversation is not None)
         await wait_for(pilot, lambda: any(call[0] == "older" for call in backend.calls))
         before = sum(call[0] == "thread" for call in backend.calls)
-        await pilot.press("r")  # revalidates the thread: a new walk from its newest page
+        await pilot.press("ctrl+r")  # revalidates the thread: a new walk from its newest page
         await wait_for(pilot, lambda: sum(c[0] == "thread" for c in backend.calls) > before)

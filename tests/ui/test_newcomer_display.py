@@ -71,7 +71,7 @@ async def test_help_at_80_columns_keeps_descriptions_readable() -> None:
         console.print(app.screen._render_help())
         rendered = console.export_text()
         # Every description is whole on its key's line (it used to shrink to "B…").
-        for line in ("h/esc", "Back"), ("r", "Refresh/retry"), ("]", "Next failed"):
+        for line in ("h/esc", "Back"), ("^r/f5", "Refresh/retry"), ("]", "Next failed"):
             assert any(
                 row.split()[:1] == [line[0]] and line[1] in row for row in rendered.splitlines()
             ), (line, rendered)

@@ -139,9 +139,9 @@ async def test_failed_load_shows_error_row_posts_load_failed_and_r_retries() -> 
         assert ERROR_TEXT in screen_text(view)[0]
         assert len(view.messages) == 50
         calls = len(pager.calls)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle_view(pilot, view)
-        assert app.refreshes == 0  # the thread handled r: it had something to retry
+        assert app.refreshes == 0  # the thread handled ctrl+r: it had something to retry
         assert len(pager.calls) > calls
         assert view.load_error is None
         assert len(view.messages) > 50
@@ -154,7 +154,7 @@ async def test_first_page_failure_and_retry_callback() -> None:
         pager = FakePager(make_thread(20), page_size=50, fail=1)
         view = await open_thread(pilot, app, pager)
         assert app.failures and not view.messages
-        assert "could not load messages: press r to retry" in screen_text(view)[0]
+        assert "could not load messages: press ctrl+r to retry" in screen_text(view)[0]
         app.failures[0].retry()  # what the app's banner "retry" does
         await settle_view(pilot, view)
         assert len(view.messages) == 20
@@ -284,12 +284,12 @@ async def test_add_messages_follows_bottom_and_dedupes() -> None:
         assert len(view.messages) == 62
 
 
-async def test_r_without_error_is_the_apps_refresh_and_refresh_newer_polls() -> None:
+async def test_ctrl_r_without_error_is_the_apps_refresh_and_refresh_newer_polls() -> None:
     app = ThreadApp()
     async with app.run_test(size=SIZE) as pilot:
         pager = FakePager(make_thread(10))
         view = await open_thread(pilot, app, pager)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         assert app.refreshes == 1  # no error: the key goes on to the app
         pager.push(make_message(10))
         view.refresh_newer()

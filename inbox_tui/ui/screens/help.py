@@ -42,6 +42,7 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
 def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, Iterable[BindingType]]]:
     """The help screen's sections: the app's keys, then each pane's and the search's."""
     from inbox_tui.ui.screens.search import SearchScreen
+    from inbox_tui.ui.widgets.compose import Compose
     from inbox_tui.ui.widgets.conversation_list import ConversationList
     from inbox_tui.ui.widgets.filter_pane import FilterPane
     from inbox_tui.ui.widgets.thread_view import ThreadView
@@ -50,6 +51,7 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, Iterab
         ("Everywhere", app_bindings),
         ("Conversation list", ConversationList.BINDINGS),
         ("Thread", ThreadView.BINDINGS),
+        ("Compose (r / p)", Compose.BINDINGS),
         ("Filter pane", FilterPane.BINDINGS),
         ("Search (/)", SearchScreen.BINDINGS),
     ]

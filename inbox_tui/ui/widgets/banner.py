@@ -89,5 +89,7 @@ class ErrorBanner(Static):
         if len(self._errors) > 1:
             text.append(f"  (+{len(self._errors) - 1} more)", style="italic")
         can_retry = any(retry is not None for _, retry in self._errors.values())
-        text.append("  ·  r retry  ·  x dismiss" if can_retry else "  ·  x dismiss", style="bold")
+        text.append(
+            "  ·  ctrl+r retry  ·  x dismiss" if can_retry else "  ·  x dismiss", style="bold"
+        )
         self.update(text)

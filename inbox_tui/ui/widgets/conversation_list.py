@@ -29,6 +29,16 @@ from inbox_tui.phone import pretty
 from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.timefmt import Clock, relative_time, utc_now
+from inbox_tui.ui.views import conversation_badges
+
+# Conversation actions: handled by the app (ui/triage_keys.py) on the highlighted row.
+# Not in the footer (80 columns must still show how to get help); ? lists them.
+TRIAGE_LIST_BINDINGS = [
+    Binding("c", "app.triage('close')", "Close/reopen", id="list.close", show=False),
+    Binding("m", "app.triage('read')", "Mark read/unread", id="list.read", show=False),
+    Binding("a", "app.triage('assign')", "Assign", id="list.assign", show=False),
+    Binding("v", "app.triage('view')", "Next view", id="list.view", show=False),
+]
 
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
 MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
@@ -50,6 +60,7 @@ class _Styles:
     status: Style
     waiting: Style
     overdue: Style
+    badge: Style
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -73,6 +84,7 @@ class ConversationList(ScrollView, can_focus=True):
             Binding("u", "next_unread", "Next unread"),
             Binding("y", "copy_body", "Copy last text", show=False),
             Binding("Y", "copy_number", "Copy number", show=False),
+            *TRIAGE_LIST_BINDINGS,
         ],
     )
 
@@ -88,6 +100,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--status",
         "conversation-list--waiting",
         "conversation-list--overdue",
+        "conversation-list--badge",
     }
 
     DEFAULT_CSS = """
@@ -106,6 +119,7 @@ class ConversationList(ScrollView, can_focus=True):
     ConversationList > .conversation-list--status { color: $text-muted; text-style: italic; }
     ConversationList > .conversation-list--waiting { color: $text-muted; }
     ConversationList > .conversation-list--overdue { color: $error; text-style: bold reverse; }
+    ConversationList > .conversation-list--badge { color: $secondary; text-style: italic; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
@@ -145,6 +159,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._tz = tz  # the thread's zone: a weekday here is the same day there
         self._rows: list[Conversation] = []
         self._keys: set[str] = set()
+        self._all: list[Conversation] = []  # every row loaded, before the view's filter
         self._pager: ConversationPager | None = None
         self._local = Filters()
         self._load_gen = 0
@@ -154,6 +169,9 @@ class ConversationList(ScrollView, can_focus=True):
         self._to_end = False  # G: the cursor follows the last row as pages arrive
         self._waiting: dict[str, datetime] = {}  # key -> since when the customer waits
         self._reply_within: timedelta | None = None
+        self._member_names: dict[str, str] = {}
+        # The list view (Mine, Open, ...): a filter over the rows loaded (see set_view).
+        self.view: Callable[[Conversation], bool] | None = None
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: _Styles | None = None
         self._render_gen = 0
@@ -200,6 +218,11 @@ class ConversationList(ScrollView, can_focus=True):
         waited = max(self._now - since, timedelta(0))
         return f"waiting {wait_text(waited)}", overdue(waited, self._reply_within)
 
+    def set_member_names(self, names: dict[str, str]) -> None:
+        """Member id → name, for the assignee badge."""
+        self._member_names = dict(names)
+        self._invalidate()
+
     def load(self, pager: ConversationPager, local: Filters | None = None) -> None:
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
         Cancels any load in flight."""
@@ -208,6 +231,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._pager = pager
         self._local = local or Filters()
         self._rows = []
+        self._all = []
         self._keys = set()
         self._failed = False
         self.set_reactive(ConversationList.cursor, 0)
@@ -221,6 +245,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._load_gen += 1
         self._pager = None
         self._rows = []
+        self._all = []
         self._keys = set()
         self._failed = True
         self._loading = False
@@ -243,6 +268,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._load_gen += 1
         self._pager = pager
         self._rows = []
+        self._all = []
         self._keys = set()
         self._failed = False
         self._loading = False
@@ -257,12 +283,34 @@ class ConversationList(ScrollView, can_focus=True):
         self.call_after_refresh(self._maybe_load_more)
 
     def update_row(self, conversation: Conversation) -> None:
-        """Replace the listed row with the same key (e.g. marked read), in place."""
-        for n, row in enumerate(self._rows):
-            if row.key == conversation.key:
-                self._rows[n] = conversation
-                self._invalidate()
-                return
+        """Replace the listed row with the same key (e.g. marked read), in place. It stays
+        listed even if the view would now hide it, until the view is applied again."""
+        changed = False
+        for rows in (self._all, self._rows):
+            for n, row in enumerate(rows):
+                if row.key == conversation.key:
+                    rows[n] = conversation
+                    changed = True
+                    break
+        if changed:
+            self._invalidate()
+
+    def set_view(self, view: Callable[[Conversation], bool] | None) -> None:
+        """Filter the rows loaded so far (and those to come) by ``view``; None lists all.
+        The cursor stays on its conversation when the view keeps it."""
+        current = self.highlighted
+        self.view = view
+        self._rows = [row for row in self._all if view is None or view(row)]
+        index = 0
+        if current is not None:
+            index = next((n for n, c in enumerate(self._rows) if c.key == current.key), 0)
+        self.set_reactive(ConversationList.cursor, self.validate_cursor(index))
+        self._update_virtual_size()
+        self._scroll_cursor_visible()
+        self._invalidate()
+        if self._pager is not None:
+            self.post_message(self.Loaded(len(self._rows), self.exhausted))
+        self.call_after_refresh(self._maybe_load_more)
 
     def select(self, index: int) -> None:
         if self._rows:
@@ -312,7 +360,9 @@ class ConversationList(ScrollView, can_focus=True):
             if conversation.key in self._keys or not self._local.matches_conversation(conversation):
                 continue
             self._keys.add(conversation.key)
-            self._rows.append(conversation)
+            self._all.append(conversation)
+            if self.view is None or self.view(conversation):
+                self._rows.append(conversation)
         self._update_virtual_size()
         self._invalidate()  # rows (and the status line) moved under their cached keys
         if self._to_end and self._rows:
@@ -491,6 +541,7 @@ class ConversationList(ScrollView, can_focus=True):
                 status=get("conversation-list--status"),
                 waiting=get("conversation-list--waiting"),
                 overdue=get("conversation-list--overdue"),
+                badge=get("conversation-list--badge"),
             )
         return self._styles
 
@@ -527,8 +578,10 @@ class ConversationList(ScrollView, can_focus=True):
             loaded = f" {len(self._rows):,} loaded" if self._to_end and self._rows else ""
             return f"  loading conversations…{loaded}"
         if self._failed:
-            return "  loading failed: press r to retry"
+            return "  loading failed: press ctrl+r to retry"
         if not self._rows and self._pager is not None:
+            if self.view is not None:
+                return "  No conversations in this view (v: next view)"
             if self._local.is_empty():
                 return "  No conversations"
             return "  No conversations match the filters"
@@ -560,6 +613,10 @@ class ConversationList(ScrollView, can_focus=True):
         if len(self._inbox_names) > 1 and conversation.inbox_id:
             inbox = self._inbox_names.get(conversation.inbox_id, conversation.inbox_id)
             right.append(one_line(inbox, 16), style=s.inbox)
+            right.append(" ")
+        for badge in conversation_badges(conversation, self._member_names):
+            right.append("· ", style=s.time)
+            right.append(badge, style=s.badge)
             right.append(" ")
         right.append(
             relative_time(conversation.last_at, self._now, self._tz).rjust(6), style=s.time

@@ -52,6 +52,7 @@ class AppHeader(Static):
         self.detail = ""
         self.conversation = ""
         self.cache_note = ""  # "cached 3m ago" / "cache from 22:41" while data is from cache
+        self.read_only = False  # writes are off (the reason is shown when a write key is pressed)
 
     def on_mount(self) -> None:
         self._paint()
@@ -68,6 +69,10 @@ class AppHeader(Static):
     def set_cache_note(self, note: str) -> None:
         """Say that (and since when) the data shown comes from the local cache."""
         self.cache_note = note
+        self._paint()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
         self._paint()
 
     def set_state(self, state: Connection, detail: str = "") -> None:
@@ -108,6 +113,9 @@ class AppHeader(Static):
         if self.cache_note:
             text.append(" · ")
             text.append(one_line(self.cache_note, 40), style="italic")
+        if self.read_only:
+            text.append(" · ")
+            text.append("read-only", style="bold reverse")
         if self.insecure:
             text.append("  ⚠ INSECURE (TLS verification off)", style="bold reverse")
         return text
@@ -136,6 +144,7 @@ class StatusLine(Static):
         self.listed = 0
         self.queue: tuple[int, str, bool] | None = None  # (waiting, longest wait, overdue)
         self.search = ""
+        self.view = ""  # the list view (Mine, Open, ...) when it is not "All"
 
     def on_mount(self) -> None:
         self._paint()
@@ -159,6 +168,10 @@ class StatusLine(Static):
 
     def set_count(self, count: int | None, *, counting: bool = False) -> None:
         self.count, self.counting = count, counting
+        self._paint()
+
+    def set_view(self, view: str) -> None:
+        self.view = view
         self._paint()
 
     def set_listed(self, listed: int) -> None:
@@ -191,6 +204,8 @@ class StatusLine(Static):
         else:
             text.append("count unavailable")
         text.append(f" · {self.listed:,} {plural(self.listed, 'conversation')} listed")
+        if self.view:
+            text.append(f" · view: {self.view} (local)")
         fields = self.filters.active_fields()
         active = [f for f in FILTER_FIELDS if f in fields]
         if active:

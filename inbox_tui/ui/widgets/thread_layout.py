@@ -48,6 +48,8 @@ STATUS_MARKERS: dict[str, str] = {
     "failed": "✗ failed",
     "undelivered": "✗ undelivered",
     "error": "✗ error",
+    "waiting": "… sending · u undoes",  # a send inside its undo window (ui/compose_flow.py)
+    "sending": "… sending",
 }
 
 

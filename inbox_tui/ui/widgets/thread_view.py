@@ -6,7 +6,7 @@ to its message in O(log n), and prepending an older page costs O(page), so a thr
 100,000 messages scrolls like one of 100.
 
 Virtual line 0 is a status row ("loading older…", "beginning of conversation", an error
-with "press r to retry"); messages follow. Older pages are fetched by an exclusive worker
+with "press ctrl+r to retry"); messages follow. Older pages are fetched by an exclusive worker
 (group ``"thread"``) when the viewport comes within ``prefetch_screens`` screens of the top,
 and inserted above while the line the user is looking at stays on the same screen row.
 """
@@ -61,8 +61,8 @@ _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 LOADING_TEXT = "⟳ loading older…"
 BEGINNING_TEXT = "— beginning of conversation —"
 PARTIAL_TEXT = "— older messages are not in the cache (offline) —"
-ERROR_TEXT = "✗ could not load older messages: press r to retry"
-ERROR_FIRST_TEXT = "✗ could not load messages: press r to retry"
+ERROR_TEXT = "✗ could not load older messages: press ctrl+r to retry"
+ERROR_FIRST_TEXT = "✗ could not load messages: press ctrl+r to retry"
 MORE_TEXT = "↑ scroll up for older messages"
 EMPTY_TEXT = "no conversation selected"
 
@@ -158,7 +158,14 @@ class ThreadView(ThreadSearch, ScrollView, can_focus=True):
             Binding("n", "next_match(1)", "next match (search: older)", show=False),
             Binding("N", "next_match(-1)", "prev match (search: newer)", show=False),
             Binding("escape", "clear_search", "clear search", show=False),
-            Binding("r", "retry", "retry", show=False),
+            Binding("ctrl+r,f5", "retry", "retry", show=False),
+            # Writes: handled by the app (ui/triage_keys.py) on the open conversation.
+            Binding("r", "app.triage('reply')", "reply", id="thread.reply"),
+            Binding("p", "app.triage('note')", "private note", id="thread.note", show=False),
+            Binding("u", "app.triage('undo')", "undo send", id="thread.undo", show=False),
+            Binding("c", "app.triage('close')", "close/reopen", id="thread.close", show=False),
+            Binding("m", "app.triage('read')", "mark read/unread", id="thread.read", show=False),
+            Binding("a", "app.triage('assign')", "assign", id="thread.assign", show=False),
         ],
     )
 
@@ -580,7 +587,7 @@ class ThreadView(ThreadSearch, ScrollView, can_focus=True):
             loaded = len(self._index)
             return f"{LOADING_TEXT} {loaded:,} loaded" if loaded else LOADING_TEXT
         if self._pager.exhausted:
-            if getattr(self._pager, "partial", False):  # an offline cache ends here
+            if self._pager.partial:  # an offline cache ends here
                 return PARTIAL_TEXT
             return BEGINNING_TEXT if len(self._index) else "no messages yet"
         return MORE_TEXT
@@ -861,8 +868,22 @@ class ThreadView(ThreadSearch, ScrollView, can_focus=True):
             candidate += step
         self.notify("no more matches in the loaded messages", timeout=2)
 
+    def remove_messages(self, ids: set[str]) -> None:
+        """Take shown messages out (a send that was undone or replaced by the server's)."""
+        kept = [m for m in self._index.messages() if m.id not in ids]
+        if len(kept) == len(self._index):
+            return
+        anchor = self._capture_anchor()
+        self._index.rebuild(kept)
+        self._strips.clear()
+        if self._selected_id in ids:
+            last = self._index.last()
+            self._selected_id = last.id if last else None
+        self._sync_size(anchor)
+        self.refresh()
+
     def action_retry(self) -> None:
-        """``r``: retry the failed load; with nothing failed, let the app refresh."""
+        """``ctrl+r``: retry the failed load; with nothing failed, let the app refresh."""
         if self._error is None:
             raise SkipAction()
         self.retry()
