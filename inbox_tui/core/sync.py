@@ -457,12 +457,15 @@ class CacheConversationPager:
         return self._exhausted
 
     async def next_page(self) -> list[Conversation]:
+        """Cached rows are returned at once, even a short page: the server is asked (and
+        waited for) only when nothing cached is left past the last row returned, so a
+        warm start paints before any answer and a down server leaves the list usable."""
         convs = self.conversations
         page = await convs.cached(after=self._last, limit=self.page_size)
-        while len(page) < self.page_size and not convs.exhausted:
+        while not page and not convs.exhausted:
             await convs.more()
             page = await convs.cached(after=self._last, limit=self.page_size)
-        if len(page) < self.page_size:
+        if not page or (len(page) < self.page_size and convs.exhausted):
             self._exhausted = True
         if page:
             self._last = page[-1]

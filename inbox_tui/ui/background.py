@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
 from inbox_tui.core.poller import PollResult, PollState
 from inbox_tui.core.session import CachedListStart, Source, new_message_summary
+from inbox_tui.dates import to_local
 from inbox_tui.ui.timefmt import cache_age_text
 from inbox_tui.ui.widgets.banner import error_text
 from inbox_tui.ui.widgets.status_bar import Connection
@@ -24,6 +26,26 @@ log = logging.getLogger("inbox_tui.ui.app")
 class Background:
     def __init__(self, app: InboxApp) -> None:
         self.app = app
+        self.offline_since: datetime | None = None  # the server unreachable since then
+
+    def went_offline(self, detail: str = "retrying") -> None:
+        """The server is unreachable: the cached inbox stays usable, the header says since
+        when, and the poller keeps probing (its backoff) until an answer comes back."""
+        app = self.app
+        if self.offline_since is None:
+            self.offline_since = app.clock()
+        since = to_local(self.offline_since, app.tz).strftime("%H:%M")
+        app.header.set_state(Connection.OFFLINE, f"offline since {since}; {detail}")
+
+    async def _back_online(self) -> None:
+        """The first answer after being offline: revalidate the list that was shown from
+        the cache (the poll only brings the newest messages)."""
+        self.offline_since = None
+        app = self.app
+        app.errors.resolved(Source.LIST)
+        changed = await app.errors.attempt(Source.LIST, None, app.session.revalidate_list())
+        if changed is True:
+            await app.resync_list()
 
     def show_cache_note(self, start: CachedListStart) -> None:
         app = self.app
@@ -65,6 +87,8 @@ class Background:
     async def on_poll(self, result: PollResult) -> None:
         app = self.app
         app.errors.resolved(Source.POLL)
+        if self.offline_since is not None:
+            await self._back_online()
         if result.inserted or result.updated:
             await app.resync_list()
         conversation = app.thread.conversation
@@ -90,7 +114,7 @@ class Background:
             app.errors.show(error, poller.resume if poller else None, Source.POLL)
             return
         delay = f"next try in {poller.next_delay():.0f}s" if poller else ""
-        if state is PollState.OFFLINE:
-            app.header.set_state(Connection.OFFLINE, f"no network; {delay}")
+        if state is PollState.OFFLINE or self.offline_since is not None:
+            self.went_offline(delay or "retrying")
         else:
             app.header.set_state(Connection.RETRYING, f"{type(error).__name__}; {delay}")
