@@ -19,6 +19,7 @@ from pathlib import Path
 
 from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import Profile
+from inbox_tui.core import endpoints
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
@@ -135,6 +136,8 @@ class Session:
             except Exception as error:
                 self._store = await Store.memory()
                 return StoreOpening(error=error)
+            if not self.offline:
+                await endpoints.recall(self._store, self.backend, self.clock())
             return StoreOpening(notice=self._store.notice)
         self._store = await Store.memory()  # no cache asked for: this run's memory only
         return StoreOpening()
@@ -190,6 +193,7 @@ class Session:
     async def revalidate_list(self) -> bool:
         """Ask the server what changed; True when the cached list did."""
         changes = await self._require_conversations().revalidate()
+        await endpoints.remember(self.store, self.backend, self.clock())
         return changes.changed
 
     async def synced_at(self) -> datetime | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from support.cached_app import PROFILE, store_factory
 from support.holding_server import HoldingProxy
 from support.wait import settle
@@ -76,3 +77,18 @@ async def test_server_down_leaves_the_cached_inbox_usable_offline_since_then() -
         await settle(pilot, lambda: len(app.thread.messages) > 0)
         poller = app.session.poller
         assert poller is not None and poller.state.value != "paused"  # it keeps probing
+
+
+async def test_a_missing_optional_endpoint_is_remembered_and_not_asked_next_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inbox_tui.demo import heymarket_api
+
+    monkeypatch.delitem(heymarket_api.ROUTES, ("POST", "/v1/conversations"))  # a 404
+    with small_server() as server:
+        await fill_cache(server)
+        assert server.stats.paths["/v1/conversations"] >= 1  # asked, and answered 404
+        server.reset_stats()
+        await fill_cache(server)
+        assert server.stats.paths["/v1/conversations"] == 0
+        assert server.stats.paths["/v1/messages/all"] >= 1  # the list itself still came
