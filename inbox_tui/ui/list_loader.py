@@ -94,7 +94,7 @@ class ListLoader:
             app.conversation_list.load(session.cached_list().pager, local)
         elif changed:
             await self.resync()
-        app.background.enforce_limit()
+        # The cache limit is not enforced here: the app's timer does it a little after start.
 
     async def resync(self) -> None:
         """Re-read the top of the cached list (after a sync or a poll) without losing the

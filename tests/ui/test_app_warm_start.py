@@ -92,3 +92,26 @@ async def test_a_missing_optional_endpoint_is_remembered_and_not_asked_next_star
         await fill_cache(server)
         assert server.stats.paths["/v1/conversations"] == 0
         assert server.stats.paths["/v1/messages/all"] >= 1  # the list itself still came
+
+
+async def test_the_cache_limit_waits_for_its_timer_not_the_first_list_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inbox_tui.core.session import Session
+
+    calls: list[str | None] = []
+
+    async def spy(self: Session, open_key: str | None) -> int:
+        calls.append(open_key)
+        return 0
+
+    monkeypatch.setattr(Session, "enforce_limit", spy)
+    with small_server() as server:
+        await fill_cache(server)
+        app = app_at(server.base_url, server.heymarket_token)
+        app.enforce_delay = 3600  # the timer never fires in this test
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
+            await settle(pilot, lambda: app.header.cache_note == "")  # revalidated
+            await pilot.pause(0.2)
+            assert calls == []
