@@ -466,7 +466,7 @@ def main() -> None:
     print(
         f"2-letter prefixes ({prefix['queries']:.0f})      median {prefix['median_ms']:.1f} ms, "
         f"p95 {prefix['p95_ms']:.1f} ms, max {prefix['max_ms']:.1f} ms "
-        f"[target median <= {TARGET_SEARCH_MS} ms: {ok(prefix['median_ms'] <= TARGET_SEARCH_MS)}]"
+        f"[target p95 <= {TARGET_SEARCH_MS} ms: {ok(prefix['p95_ms'] <= TARGET_SEARCH_MS)}]"
     )
     print(
         f"default limit ({evict['limit_mb']:.0f} MB) enforced: evicted {evict['evicted']:,.0f} "

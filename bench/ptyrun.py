@@ -195,6 +195,9 @@ from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
 latency, big = float(sys.argv[1]), tuple(int(n) for n in sys.argv[2].split(",") if n)
 dataset = build_dataset(7, big_threads=big) if big else None
+if dataset is not None:  # the biggest thread gets the newest message: the top row
+    conv = dataset.biggest_threads(1)[0]
+    dataset.add_message(conv.inbox_id, conv.contact, "bench: the newest message")
 with DemoServer(dataset=dataset, latency=latency) as server:
     print(server.base_url, flush=True)
     while sys.stdin.read(1):
