@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +28,7 @@ from inbox_tui.core.sync import (
     CachedThread,
     CacheMessagePager,
     ThreadPage,
+    without_raw,
 )
 from inbox_tui.models import Conversation, Filters, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
@@ -257,7 +258,18 @@ class Session:
         if conversation.unread:
             with contextlib.suppress(Exception):
                 await self.store.set_unread(conversation.key, False)
-        return OpenedThread(thread, page, pager)
+        return OpenedThread(thread, replace(page, messages=without_raw(page.messages)), pager)
+
+    async def full_message(self, message: Message) -> Message:
+        """``message`` with its vendor payload: the open thread holds messages without it
+        (see :func:`~inbox_tui.core.sync.without_raw`); the cache has it."""
+        if message.raw:
+            return message
+        try:
+            stored = await self.store.get_message(message.id, message.source)
+        except Exception:  # the detail screen still shows every field it has
+            return message
+        return stored or message
 
     async def revalidate_thread(
         self, thread: CachedThread, shown: list[Message]
@@ -281,7 +293,8 @@ class Session:
                 )
             if self.thread is not thread:
                 return None
-        return ThreadUpdate([*changes.inserted, *newer], changes.updated, changes.changed)
+        added = without_raw([*changes.inserted, *newer])
+        return ThreadUpdate(added, without_raw(changes.updated), changes.changed)
 
     async def conversation_of(self, hit: SearchHit) -> Conversation | None:
         return await self.store.get_conversation(hit.conversation_key)

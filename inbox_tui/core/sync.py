@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.dates import shifted
@@ -377,6 +378,16 @@ class CachedConversations:
                 changes.changed_keys.append(conv.key)
 
 
+_NO_RAW: dict[str, Any] = {}  # shared, never mutated: messages are frozen
+
+
+def without_raw(messages: list[Message]) -> list[Message]:
+    """Copies without the vendor payload, for what a view holds for long (a long thread):
+    the payload was about a third of each message's memory and only the detail screen
+    shows it, read back from the cache (:meth:`Session.full_message`)."""
+    return [m.model_copy(update={"raw": _NO_RAW}) if m.raw else m for m in messages]
+
+
 class CacheMessagePager:
     """A :class:`MessagePager` over a :class:`CachedThread`, for widgets that take a pager
     (``ThreadView.show(conv, pager, initial=page.messages)``).
@@ -422,7 +433,7 @@ class CacheMessagePager:
             self._exhausted = True
             if self.thread.offline:
                 self.partial = not (await self.thread.state()).complete
-        return page.messages
+        return without_raw(page.messages)
 
     async def newer(self) -> list[Message]:
         await self.thread.revalidate()
@@ -431,7 +442,7 @@ class CacheMessagePager:
         rows = await self.thread.store.thread_after(self.thread.key, after=self._top, limit=10_000)
         if rows:
             self._top = MessagePosition.of(rows[-1])
-        return rows
+        return without_raw(rows)
 
 
 class CacheConversationPager:
