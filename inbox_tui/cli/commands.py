@@ -212,7 +212,8 @@ def export(args: argparse.Namespace) -> int:
             )
             if note:
                 print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-            messages = await exporter.collect(pager, first, filters, progress, skipped)
+            # On disk page by page, not in memory: a long thread exports in constant memory.
+            messages = await exporter.spool(pager, first, filters, progress, skipped)
             return conversation, messages
 
         try:
@@ -229,6 +230,8 @@ def export(args: argparse.Namespace) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        messages.close()
     log.info("exported %d messages of %s as %s", len(messages), conversation.key, fmt)
     if output is not None:
         print(f"inbox-tui: wrote {len(messages)} messages to {output}", file=sys.stderr)

@@ -26,6 +26,7 @@ from typing import IO, Any
 from inbox_tui.api.parse import rfc3339, skipped_count
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
+from inbox_tui.core.export_spool import Spool
 from inbox_tui.dates import stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.models import Conversation, Direction, Filters, Message, conversation_key
@@ -167,43 +168,57 @@ async def collect(
     skipped_before: int | None = None,
 ) -> list[Message]:
     """Every message of the thread (starting with the already fetched ``first`` batch) that
-    matches ``filters``, oldest first, each id once.
+    matches ``filters``, oldest first, each id once (in memory: see :func:`spool`)."""
+    spooled = await spool(pager, first, filters, progress, skipped_before)
+    try:
+        return list(spooled)
+    finally:
+        spooled.close()
+
+
+async def spool(
+    pager: MessagePager,
+    first: list[Message],
+    filters: Filters,
+    progress: Progress | None = None,
+    skipped_before: int | None = None,
+) -> Spool:
+    """Walk the thread into a :class:`Spool` (on disk, page by page; iterate it for the
+    messages oldest first, then close it).
 
     With ``skipped_before`` (:func:`skipped_count` before the walk began): a thread whose
     every record was unreadable raises :class:`BadResponse` instead of exporting nothing
     as if it were empty."""
-    batches: list[list[Message]] = [first]
-    seen = len(first)
-    if progress:
-        progress(seen)
-    empty = 0
-    while not pager.exhausted:
-        batch = await pager.older()
-        if not batch:
-            empty += 1
-            if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
-                raise BadResponse("the server keeps returning empty pages; export stopped")
-            continue
-        empty = 0
-        batches.append(batch)
-        seen += len(batch)
+    spooled = Spool(filters)
+    try:
+        spooled.add(first)
+        seen = len(first)
         if progress:
             progress(seen)
-    if seen == 0 and skipped_before is not None:
-        rejected = skipped_count() - skipped_before
-        if rejected > 0:
-            raise BadResponse(
-                f"the server sent {rejected} message record(s) and none could be read "
-                "(details in the log); nothing was exported"
-            )
-    unique: dict[str, Message] = {}
-    for batch in batches:
-        for message in batch:
-            unique.setdefault(message.id, message)
-    return sorted(
-        (message for message in unique.values() if filters.matches(message)),
-        key=lambda message: message.sort_key,
-    )
+        empty = 0
+        while not pager.exhausted:
+            batch = await pager.older()
+            if not batch:
+                empty += 1
+                if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
+                    raise BadResponse("the server keeps returning empty pages; export stopped")
+                continue
+            empty = 0
+            spooled.add(batch)
+            seen += len(batch)
+            if progress:
+                progress(seen)
+        if seen == 0 and skipped_before is not None:
+            rejected = skipped_count() - skipped_before
+            if rejected > 0:
+                raise BadResponse(
+                    f"the server sent {rejected} message record(s) and none could be read "
+                    "(details in the log); nothing was exported"
+                )
+    except BaseException:
+        spooled.close()
+        raise
+    return spooled
 
 
 class _EmptyPager:
@@ -329,15 +344,18 @@ async def export_conversation(
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written."""
     filters = filters or Filters()
-    messages = await collect(
+    spooled = await spool(
         backend.thread(conversation, filters), [], filters, skipped_before=skipped_count()
     )
-    await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
-    return len(messages)
+    try:
+        await asyncio.to_thread(write_export, spooled, conversation, fmt, io.StringIO(), path)
+    finally:
+        spooled.close()
+    return len(spooled)
 
 
 def write_export(
-    messages: list[Message],
+    messages: Iterable[Message],
     conversation: Conversation,
     fmt: str,
     stdout: IO[str],
