@@ -74,7 +74,7 @@ def visible(data: bytes) -> str:
 class PtyApp:
     """One process in a pty. ``wait_for`` reads its output until a pattern shows."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.started = time.perf_counter()
@@ -84,7 +84,7 @@ class PtyApp:
             stdout=slave,
             stderr=slave,
             env={**os.environ, "TERM": "xterm-256color", **env},
-            cwd=ROOT,
+            cwd=cwd,
             start_new_session=True,
             close_fds=True,
         )
@@ -173,8 +173,10 @@ class PtyApp:
         os.close(self.master)
 
 
-def cli(args: list[str], env: dict[str, str]) -> PtyApp:
-    return PtyApp([sys.executable, "-c", CLI, *args], env)
+def cli(args: list[str], env: dict[str, str], root: Path = ROOT) -> PtyApp:
+    """The CLI of the checkout at ``root`` (``python -c`` puts the working directory first
+    on ``sys.path``, so another checkout's code runs: a baseline to compare with)."""
+    return PtyApp([sys.executable, "-c", CLI, *args], env, cwd=root)
 
 
 def hello() -> PtyApp:

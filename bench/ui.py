@@ -20,15 +20,18 @@ Targets (issue 11) are printed beside each figure with PASS/FAIL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ptyrun import (
+    ROOT,
     ROW,
     PtyApp,
     cli,
@@ -67,13 +70,25 @@ def line(name: str, values: list[float], bare: float, target: str, ok: bool) -> 
     med = statistics.median(values)
     spread = f"({min(values):.3f}..{max(values):.3f})"
     print(
-        f"  {name:<34} {med:6.3f} s {spread:<15} = {med / bare:4.2f}x bare, "
+        f"  {name:<45} {med:6.3f} s {spread:<15} = {med / bare:4.2f}x bare, "
         f"+{med - bare:5.3f} s   target {target:<16} {verdict(ok)}",
         flush=True,
     )
 
 
-def first_paint(runs: int) -> None:
+SCENARIOS = (
+    "cold --demo (loopback)",
+    "warm --demo (second start)",
+    "cold, 150 ms per request",
+    "warm, 150 ms per request",
+    "server down, warm cache",
+)
+
+
+def first_paint(runs: int, baseline: Path | None = None) -> None:
+    """Each scenario for this checkout (and ``baseline``, another checkout, if given),
+    alternating with the bare app in one loop. Caches are per checkout (schemas differ)."""
+    roots = {"": ROOT} | ({" [baseline]": baseline} if baseline else {})
     bare: list[float] = []
     results: dict[str, list[float]] = {}
 
@@ -81,41 +96,52 @@ def first_paint(runs: int) -> None:
         bare.append(paint(hello))
         results.setdefault(name, []).append(paint(start))
 
-    with home() as demo_home, home() as slow_home, demo_server(latency=0.15) as slow_url:
-        prepare(lambda: cli(["--demo"], fresh_env(demo_home)))
-        prepare(lambda: cli(server_args(slow_url), server_env(slow_home)))
+    with contextlib.ExitStack() as stack, demo_server(latency=0.15) as slow_url:
+        homes = {tag: (stack.enter_context(home()), stack.enter_context(home())) for tag in roots}
+        for tag, root in roots.items():
+            demo_home, slow_home = homes[tag]
+            prepare(partial(cli, ["--demo"], fresh_env(demo_home), root))
+            prepare(partial(cli, server_args(slow_url), server_env(slow_home), root))
         for _ in range(runs):
-            with home() as cold:
-                measure("cold --demo (loopback)", lambda: cli(["--demo"], fresh_env(cold)))
-            measure("warm --demo (second start)", lambda: cli(["--demo"], fresh_env(demo_home)))
-            with home() as cold:
+            for tag, root in roots.items():
+                demo_home, slow_home = homes[tag]
+                with home() as cold:
+                    measure(SCENARIOS[0] + tag, partial(cli, ["--demo"], fresh_env(cold), root))
+                measure(SCENARIOS[1] + tag, partial(cli, ["--demo"], fresh_env(demo_home), root))
+                with home() as cold:
+                    measure(
+                        SCENARIOS[2] + tag,
+                        partial(cli, server_args(slow_url), server_env(cold), root),
+                    )
                 measure(
-                    "cold, 150 ms per request",
-                    lambda: cli(server_args(slow_url), server_env(cold)),
+                    SCENARIOS[3] + tag,
+                    partial(cli, server_args(slow_url), server_env(slow_home), root),
                 )
-            measure(
-                "warm, 150 ms per request",
-                lambda: cli(server_args(slow_url), server_env(slow_home)),
-            )
-    with home() as down_home:
+    with contextlib.ExitStack() as stack:
+        down = {tag: stack.enter_context(home()) for tag in roots}
         with demo_server() as url:
-            prepare(lambda: cli(server_args(url), server_env(down_home)))
+            for tag, root in roots.items():
+                prepare(partial(cli, server_args(url), server_env(down[tag]), root))
         for _ in range(runs):  # the server is gone now: connection refused
-            measure("server down, warm cache", lambda: cli(server_args(url), server_env(down_home)))
+            for tag, root in roots.items():
+                measure(
+                    SCENARIOS[4] + tag,
+                    partial(cli, server_args(url), server_env(down[tag]), root),
+                )
 
     b = statistics.median(bare)
     print(f"first paint through a 120x40 pty, median of {runs} (min..max), alternating:")
     print(f"  {'bare Textual app, one Static':<34} {b:6.3f} s ({min(bare):.3f}..{max(bare):.3f})")
     targets: dict[str, tuple[str, Callable[[float], bool]]] = {
-        "cold --demo (loopback)": ("<= 1.5x bare", lambda m: m <= 1.5 * b),
-        "warm --demo (second start)": ("<= 1.5x bare", lambda m: m <= 1.5 * b),
-        "cold, 150 ms per request": ("<= bare + 0.5 s", lambda m: m <= b + 0.5),
-        "warm, 150 ms per request": ("<= 1.5x bare", lambda m: m <= 1.5 * b),
-        "server down, warm cache": ("<= 1 s", lambda m: m <= 1.0),
+        SCENARIOS[0]: ("<= 1.5x bare", lambda m: m <= 1.5 * b),
+        SCENARIOS[1]: ("<= 1.5x bare", lambda m: m <= 1.5 * b),
+        SCENARIOS[2]: ("<= bare + 0.5 s", lambda m: m <= b + 0.5),
+        SCENARIOS[3]: ("<= 1.5x bare", lambda m: m <= 1.5 * b),
+        SCENARIOS[4]: ("<= 1 s", lambda m: m <= 1.0),
     }
-    for name, values in results.items():
-        target, check = targets[name]
-        line(name, values, b, target, check(statistics.median(values)))
+    for name in sorted(results, key=lambda n: (SCENARIOS.index(n.split(" [")[0]), n)):
+        target, check = targets[name.split(" [")[0]]
+        line(name, results[name], b, target, check(statistics.median(results[name])))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -167,9 +193,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="starts per measurement (>= 7)")
     parser.add_argument("--thread", type=int, default=100_000, help="big thread size (0: skip)")
     parser.add_argument("--skip-paint", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout measured in the same loop (before/after)"
+    )
     args = parser.parse_args()
     if not args.skip_paint:
-        first_paint(args.runs)
+        first_paint(args.runs, args.baseline)
     if args.thread:
         key_to_frame(args.thread)
 
