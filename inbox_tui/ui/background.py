@@ -42,8 +42,11 @@ class Background:
         the cache (the poll only brings the newest messages)."""
         self.offline_since = None
         app = self.app
-        app.errors.resolved(Source.LIST)
+        for retry in app.banner.take_retries():  # what failed while offline, tried again
+            retry()
         changed = await app.errors.attempt(Source.LIST, None, app.session.revalidate_list())
+        if isinstance(changed, bool):
+            app.errors.resolved(Source.LIST)
         if changed is True:
             await app.resync_list()
 

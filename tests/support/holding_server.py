@@ -9,13 +9,15 @@ import contextlib
 
 class HoldingProxy:
     """Accepts connections at :attr:`base_url`; nothing reaches ``upstream`` (host, port)
-    until :meth:`release`. :attr:`requests` counts connections that sent bytes."""
+    until :meth:`release`. :attr:`requests` counts connections that sent bytes. While
+    :attr:`refusing`, every connection is closed at once (a server that is down)."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
         self.released = asyncio.Event()
         self.requests = 0
         self.answered = 0
+        self.refusing = False
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -46,6 +48,8 @@ class HoldingProxy:
         assert task is not None
         self._tasks.add(task)
         try:
+            if self.refusing:
+                return
             first = await reader.read(65536)
             if not first:
                 return

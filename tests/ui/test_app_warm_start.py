@@ -115,3 +115,20 @@ async def test_the_cache_limit_waits_for_its_timer_not_the_first_list_load(
             await settle(pilot, lambda: app.header.cache_note == "")  # revalidated
             await pilot.pause(0.2)
             assert calls == []
+
+
+async def test_back_online_by_itself_when_the_server_answers_again() -> None:
+    with small_server() as server:
+        keys = await fill_cache(server)
+        async with HoldingProxy((server.host, server.port)) as proxy:
+            proxy.release()
+            proxy.refusing = True  # down
+            app = app_at(proxy.base_url, server.heymarket_token, settings=Profile(poll_seconds=1))
+            async with app.run_test(size=(120, 36)) as pilot:
+                await settle(pilot, lambda: len(app.conversation_list.conversations) == len(keys))
+                await settle(pilot, lambda: app.header.state is Connection.OFFLINE)
+                assert app.header.detail.startswith("offline since ")
+                proxy.refusing = False  # back up: no key pressed, the poller finds out
+                await settle(pilot, lambda: app.header.state is Connection.CONNECTED, timeout=30)
+                assert app.background.offline_since is None
+                assert not app.banner.showing
