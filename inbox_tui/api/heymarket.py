@@ -246,6 +246,10 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
 
 
 # -- the backend ----------------------------------------------------------------------------
+ENRICHMENT = "heymarket:POST /v1/conversations"
+MISSING_STATUSES = frozenset({400, 404, 405})  # the server has no such endpoint
+
+
 class HeymarketBackend(HeymarketWrites, HttpBackend):
     kind = "heymarket"
 
@@ -274,6 +278,15 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         self._members_task: asyncio.Task[None] | None = None
         self._inbox_phones: dict[str, str] = {}
         self._enrich_available: bool | None = None
+        self._enrich_missing = False  # answered 404/400/405: worth remembering
+
+    def missing_endpoints(self) -> frozenset[str]:
+        """Optional endpoints this server lacks (see ``core.endpoints``)."""
+        return frozenset({ENRICHMENT}) if self._enrich_missing else frozenset()
+
+    def assume_missing(self, names: frozenset[str]) -> None:
+        if ENRICHMENT in names:
+            self._enrich_available = False
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         return filters.active_fields() & SERVER_FILTERS
@@ -465,6 +478,7 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         except ApiError as exc:
             log.info("conversation enrichment unavailable: %s", exc.user_message())
             self._enrich_available = False
+            self._enrich_missing = exc.status in MISSING_STATUSES
             return {}, None, False
         self._enrich_available = True
         more = rows > 0 and oldest is not None and (before is None or oldest < before)

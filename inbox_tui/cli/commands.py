@@ -217,7 +217,8 @@ def export(args: argparse.Namespace) -> int:
             )
             if note:
                 print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-            messages = await exporter.collect(pager, first, filters, progress)
+            # On disk page by page, not in memory: a long thread exports in constant memory.
+            messages = await exporter.spool(pager, first, filters, progress)
             return conversation, messages
 
         try:
@@ -251,6 +252,7 @@ def _write_export(
     args: argparse.Namespace, messages: list[Any], conversation: Any, fmt: str, output: Any
 ) -> int:
     from inbox_tui.core import export as exporter
+    from inbox_tui.core.export_spool import Spool
 
     try:
         exporter.write_export(messages, conversation, fmt, sys.stdout, output)
@@ -261,6 +263,9 @@ def _write_export(
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        if isinstance(messages, Spool):  # pages spooled on disk (an online export)
+            messages.close()
     log.info("exported %d messages of %s as %s", len(messages), conversation.key, fmt)
     if output is not None:
         print(f"inbox-tui: wrote {len(messages)} messages to {output}", file=sys.stderr)

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
+from inbox_tui.core.export_spool import Spool
 from inbox_tui.dates import rfc3339, stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.filters import FilterError, Filters, date_range
@@ -178,41 +179,53 @@ async def collect(
     progress: Progress | None = None,
 ) -> list[Message]:
     """Every message of the thread (starting with the already fetched ``first`` batch) that
-    matches ``filters``, oldest first, each id once. A thread whose every record was
-    unreadable raises :class:`BadResponse` instead of exporting nothing as if it were
-    empty."""
-    batches: list[list[Message]] = [first]
-    seen = len(first)
-    if progress:
-        progress(seen)
-    empty = 0
-    while not pager.exhausted:
-        batch = await pager.older()
-        if not batch:
-            empty += 1
-            if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
-                raise BadResponse("the server keeps returning empty pages; export stopped")
-            continue
-        empty = 0
-        batches.append(batch)
-        seen += len(batch)
+    matches ``filters``, oldest first, each id once (in memory: see :func:`spool`)."""
+    spooled = await spool(pager, first, filters, progress)
+    try:
+        return list(spooled)
+    finally:
+        spooled.close()
+
+
+async def spool(
+    pager: MessagePager,
+    first: list[Message],
+    filters: Filters,
+    progress: Progress | None = None,
+) -> Spool:
+    """Walk the thread into a :class:`Spool` (on disk, page by page; iterate it for the
+    messages oldest first, then close it). A thread whose every record was unreadable
+    raises :class:`BadResponse` instead of exporting nothing as if it were empty."""
+    spooled = Spool(filters)
+    try:
+        spooled.add(first)
+        seen = len(first)
         if progress:
             progress(seen)
-    if seen == 0:
-        rejected = pager.rejected
-        if rejected > 0:
-            raise BadResponse(
-                f"the server sent {rejected} message record(s) and none could be read "
-                "(details in the log); nothing was exported"
-            )
-    unique: dict[str, Message] = {}
-    for batch in batches:
-        for message in batch:
-            unique.setdefault(message.id, message)
-    return sorted(
-        (message for message in unique.values() if filters.matches(message)),
-        key=lambda message: message.sort_key,
-    )
+        empty = 0
+        while not pager.exhausted:
+            batch = await pager.older()
+            if not batch:
+                empty += 1
+                if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
+                    raise BadResponse("the server keeps returning empty pages; export stopped")
+                continue
+            empty = 0
+            spooled.add(batch)
+            seen += len(batch)
+            if progress:
+                progress(seen)
+        if seen == 0:
+            rejected = pager.rejected
+            if rejected > 0:
+                raise BadResponse(
+                    f"the server sent {rejected} message record(s) and none could be read "
+                    "(details in the log); nothing was exported"
+                )
+    except BaseException:
+        spooled.close()
+        raise
+    return spooled
 
 
 class _EmptyPager:
@@ -353,9 +366,12 @@ async def export_conversation(
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written."""
     filters = filters or Filters()
-    messages = await collect(backend.thread(conversation, filters), [], filters)
-    await asyncio.to_thread(write_export, messages, conversation, fmt, io.StringIO(), path)
-    return len(messages)
+    spooled = await spool(backend.thread(conversation, filters), [], filters)
+    try:
+        await asyncio.to_thread(write_export, spooled, conversation, fmt, io.StringIO(), path)
+    finally:
+        spooled.close()
+    return len(spooled)
 
 
 class IncompleteCache(ConfigError):
@@ -425,7 +441,7 @@ async def complete_cached(store: Store, conversation: Conversation) -> list[Mess
 
 
 def write_export(
-    messages: list[Message],
+    messages: Iterable[Message],
     conversation: Conversation,
     fmt: str,
     stdout: IO[str],

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import ConfigError, Profile
+from inbox_tui.core import endpoints
 from inbox_tui.core.actions import SessionTriage
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
 from inbox_tui.core.notify import Notice
@@ -30,6 +31,7 @@ from inbox_tui.core.sync import (
     CachedThread,
     CacheMessagePager,
     ThreadPage,
+    without_raw,
 )
 from inbox_tui.core.triage import TriageActions
 from inbox_tui.core.waiting import WaitingConversation, queue_order
@@ -156,6 +158,8 @@ class Session:
             except Exception as error:
                 self._store = await Store.memory()
                 return StoreOpening(error=error)
+            if not self.offline:
+                await endpoints.recall(self._store, self.backend, self.clock())
             return StoreOpening(notice=self._store.notice)
         self._store = await Store.memory()  # no cache asked for: this run's memory only
         return StoreOpening()
@@ -213,6 +217,7 @@ class Session:
     async def revalidate_list(self) -> bool:
         """Ask the server what changed; True when the cached list did."""
         changes = await self._require_conversations().revalidate()
+        await endpoints.remember(self.store, self.backend, self.clock())
         return changes.changed
 
     async def synced_at(self) -> datetime | None:
@@ -293,7 +298,18 @@ class Session:
         if conversation.unread:
             with contextlib.suppress(Exception):
                 await self.store.set_unread(conversation.key, False)
-        return OpenedThread(thread, page, pager)
+        return OpenedThread(thread, replace(page, messages=without_raw(page.messages)), pager)
+
+    async def full_message(self, message: Message) -> Message:
+        """``message`` with its vendor payload: the open thread holds messages without it
+        (see :func:`~inbox_tui.core.sync.without_raw`); the cache has it."""
+        if message.raw:
+            return message
+        try:
+            stored = await self.store.get_message(message.id, message.source)
+        except Exception:  # the detail screen still shows every field it has
+            return message
+        return stored or message
 
     async def revalidate_thread(
         self, thread: CachedThread, shown: list[Message]
@@ -317,7 +333,8 @@ class Session:
                 )
             if self.thread is not thread:
                 return None
-        return ThreadUpdate([*changes.inserted, *newer], changes.updated, changes.changed)
+        added = without_raw([*changes.inserted, *newer])
+        return ThreadUpdate(added, without_raw(changes.updated), changes.changed)
 
     async def find_in_thread(
         self, key: str, term: str, before: MessagePosition | None, *, count: bool = False

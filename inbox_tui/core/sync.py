@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.dates import shifted
@@ -385,6 +387,33 @@ class CachedConversations:
                 changes.changed_keys.append(conv.key)
 
 
+_NO_RAW: dict[str, Any] = {}  # shared, never mutated: messages are frozen
+# Fields whose values repeat across a thread's messages: one string object for all.
+_SHARED_FIELDS = ("source", "conversation_key", "contact", "own_number", "inbox_id", "kind")
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def without_raw(messages: list[Message]) -> list[Message]:
+    """Compact copies for what a view holds for long (a long thread): without the vendor
+    payload (about a third of a message's memory; only the detail screen shows it, read
+    back from the cache by :meth:`Session.full_message`), repeated strings shared, and one
+    "fields set" object (pydantic keeps a ~0.7 KB set per instance) per shape."""
+    return [_compact(m) for m in messages]
+
+
+def _compact(message: Message) -> Message:
+    values = dict(message.__dict__)
+    values["raw"] = _NO_RAW
+    for name in _SHARED_FIELDS:
+        value = values[name]
+        if type(value) is str:
+            values[name] = sys.intern(value)
+    fields = message.__pydantic_fields_set__ | {"raw"}
+    shared = _FIELD_SETS.setdefault(frozenset(fields), fields)
+    # model_construct without validation: every value came from a validated message.
+    return Message.model_construct(_fields_set=shared, **values)
+
+
 class CacheMessagePager:
     """A :class:`MessagePager` over a :class:`CachedThread`, for widgets that take a pager
     (``ThreadView.show(conv, pager, initial=page.messages)``).
@@ -432,7 +461,7 @@ class CacheMessagePager:
             self._exhausted = True
             if self.thread.offline:
                 self.partial = not (await self.thread.state()).complete
-        return page.messages
+        return without_raw(page.messages)
 
     async def newer(self) -> list[Message]:
         await self.thread.revalidate()
@@ -441,7 +470,7 @@ class CacheMessagePager:
         rows = await self.thread.store.thread_after(self.thread.key, after=self._top, limit=10_000)
         if rows:
             self._top = MessagePosition.of(rows[-1])
-        return rows
+        return without_raw(rows)
 
 
 class CacheConversationPager:
@@ -467,12 +496,15 @@ class CacheConversationPager:
         return self._exhausted
 
     async def next_page(self) -> list[Conversation]:
+        """Cached rows are returned at once, even a short page: the server is asked (and
+        waited for) only when nothing cached is left past the last row returned, so a
+        warm start paints before any answer and a down server leaves the list usable."""
         convs = self.conversations
         page = await convs.cached(after=self._last, limit=self.page_size)
-        while len(page) < self.page_size and not convs.exhausted:
+        while not page and not convs.exhausted:
             await convs.more()
             page = await convs.cached(after=self._last, limit=self.page_size)
-        if len(page) < self.page_size:
+        if not page or (len(page) < self.page_size and convs.exhausted):
             self._exhausted = True
         if page:
             self._last = page[-1]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT = 5.0  # seconds another inbox-tui may hold the write lock before we give up
 QUICK_CHECK_MAX_BYTES = 128 * 1024 * 1024  # bigger files skip the open-time check (speed)
 COMPANIONS = ("-wal", "-shm", "-journal")
@@ -162,6 +162,26 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+FTS_TRIGGERS: tuple[str, ...] = (
+    """CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body, search_name, search_numbers)
+        VALUES (new.rowid, new.body, new.search_name, new.search_numbers);
+    END""",
+    """CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, search_name, search_numbers)
+        VALUES ('delete', old.rowid, old.body, old.search_name, old.search_numbers);
+    END""",
+    """CREATE TRIGGER messages_au AFTER UPDATE OF body, search_name, search_numbers
+        ON messages WHEN old.body IS NOT new.body OR old.search_name IS NOT new.search_name
+            OR old.search_numbers IS NOT new.search_numbers BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, search_name, search_numbers)
+        VALUES ('delete', old.rowid, old.body, old.search_name, old.search_numbers);
+        INSERT INTO messages_fts (rowid, body, search_name, search_numbers)
+        VALUES (new.rowid, new.body, new.search_name, new.search_numbers);
+    END""",
+)
+
+
 def _v2(conn: sqlite3.Connection) -> None:
     """Adds thread completeness state, FTS5 search, per-conversation status/source."""
     stmts = [
@@ -188,24 +208,7 @@ def _v2(conn: sqlite3.Connection) -> None:
             tokenize='unicode61 remove_diacritics 2'
         )""",
     ]
-    triggers = [
-        """CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
-            INSERT INTO messages_fts (rowid, body, search_name, search_numbers)
-            VALUES (new.rowid, new.body, new.search_name, new.search_numbers);
-        END""",
-        """CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
-            INSERT INTO messages_fts (messages_fts, rowid, body, search_name, search_numbers)
-            VALUES ('delete', old.rowid, old.body, old.search_name, old.search_numbers);
-        END""",
-        """CREATE TRIGGER messages_au AFTER UPDATE OF body, search_name, search_numbers
-            ON messages WHEN old.body IS NOT new.body OR old.search_name IS NOT new.search_name
-                OR old.search_numbers IS NOT new.search_numbers BEGIN
-            INSERT INTO messages_fts (messages_fts, rowid, body, search_name, search_numbers)
-            VALUES ('delete', old.rowid, old.body, old.search_name, old.search_numbers);
-            INSERT INTO messages_fts (rowid, body, search_name, search_numbers)
-            VALUES (new.rowid, new.body, new.search_name, new.search_numbers);
-        END""",
-    ]
+    triggers = FTS_TRIGGERS
     for statement in stmts:
         conn.execute(statement)
     # Backfill search columns of v1 rows and re-encode their JSON in the v2 (compact) form,
@@ -238,7 +241,27 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: sqlite3.Connection) -> None:
+    """FTS5 prefix indexes for 2- and 3-character prefixes: a short word as typed ("ba")
+    merged the doclists of every term it starts (~0.5 s at 1M messages); with the index
+    it is one lookup. The index is rebuilt from the messages table (once, at upgrade)."""
+    for name in ("messages_ai", "messages_ad", "messages_au"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DROP TABLE IF EXISTS messages_fts")
+    conn.execute(
+        """CREATE VIRTUAL TABLE messages_fts USING fts5(
+            body, search_name, search_numbers,
+            content='messages', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 2',
+            prefix='2 3'
+        )"""
+    )
+    conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    for statement in FTS_TRIGGERS:
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 # Additions that need no version step: created when missing on every writable open, so they
 # merge with any numbered migration and an older inbox-tui still opens the file (it names

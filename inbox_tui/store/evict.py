@@ -23,39 +23,61 @@ def used_bytes(conn: sqlite3.Connection) -> int:
     return (pages - free) * page_size
 
 
+ROUND_MESSAGES = 20_000  # at most this many messages per write job (then others may write)
+
+
 def enforce_limit(
     conn: sqlite3.Connection, max_bytes: int, protected_keys: frozenset[str] = frozenset()
 ) -> int:
-    """Evict until ``used_bytes <= max_bytes`` or nothing evictable is left.
+    """Evict until ``used_bytes <= max_bytes`` or nothing evictable is left (all rounds in
+    one call: for the CLI; the app runs :func:`evict_round` one write job at a time).
+    Returns the number of messages removed."""
+    evicted, position, done = 0, None, False
+    while not done:
+        removed, position, done = evict_round(conn, max_bytes, protected_keys, position)
+        evicted += removed
+    return evicted
 
-    Each round estimates how many messages must go (from the average size of a message),
-    deletes whole threads, oldest activity first, until that many are gone (one
-    transaction), then measures again. Returns the number of messages removed.
-    """
+
+Position = tuple[int, str] | None
+
+
+def evict_round(
+    conn: sqlite3.Connection,
+    max_bytes: int,
+    protected_keys: frozenset[str] = frozenset(),
+    position: Position = None,
+    budget: int = ROUND_MESSAGES,
+) -> tuple[int, Position, bool]:
+    """One bounded round: estimate how many messages must go (from the average size of a
+    message), delete whole threads, oldest activity first, until that many (at most
+    ``budget``, at least one thread) are gone, in one transaction. Returns (messages
+    removed, where the next round continues, whether the cache is done)."""
+    used = used_bytes(conn)
+    if used <= max_bytes:
+        return 0, position, True
+    (count,) = conn.execute("SELECT count(*) FROM messages").fetchone()
+    if count == 0:
+        return 0, position, True
+    per_message = max(1, used // count)
+    goal = min(budget, max(1, (used - max_bytes) // per_message))
+    keys, position = _oldest_threads(conn, goal, position, protected_keys)
+    if not keys:
+        return 0, position, True
     evicted = 0
-    position: tuple[int, str] | None = None  # keyset: threads before it are done
-    while (used := used_bytes(conn)) > max_bytes:
-        (count,) = conn.execute("SELECT count(*) FROM messages").fetchone()
-        if count == 0:
-            break
-        per_message = max(1, used // count)
-        goal = max(1, (used - max_bytes) // per_message)
-        keys, position = _oldest_threads(conn, goal, position, protected_keys)
-        if not keys:
-            break
-        with transaction(conn):
-            for key in keys:
-                evicted += conn.execute(
-                    "DELETE FROM messages WHERE conversation_key = ?", (key,)
-                ).rowcount
-                conn.execute("DELETE FROM thread_state WHERE conversation_key = ?", (key,))
-        # Fold FTS delete markers into the index so the freed pages show up.
-        with transaction(conn):
-            conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', 256)")
+    with transaction(conn):
+        for key in keys:
+            evicted += conn.execute(
+                "DELETE FROM messages WHERE conversation_key = ?", (key,)
+            ).rowcount
+            conn.execute("DELETE FROM thread_state WHERE conversation_key = ?", (key,))
+    # Fold FTS delete markers into the index so the freed pages show up.
+    with transaction(conn):
+        conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', 256)")
     (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
     if evicted and mode == 2:  # incremental: hand the free pages back to the filesystem
         conn.execute("PRAGMA incremental_vacuum")
-    return evicted
+    return evicted, position, False
 
 
 def _oldest_threads(

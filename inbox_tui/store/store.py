@@ -334,8 +334,16 @@ class Store:
     async def enforce_limit(
         self, max_bytes: int, protected_keys: frozenset[str] = frozenset()
     ) -> int:
-        """Evict the oldest threads' messages until the file fits; returns messages evicted."""
-        return await self.write(evict.enforce_limit, max_bytes, protected_keys)
+        """Evict the oldest threads' messages until the file fits; returns messages evicted.
+        One bounded round per write job, so the app's own writes (a page arriving) are not
+        queued behind a whole eviction of a big cache."""
+        evicted, position, done = 0, None, False
+        while not done:
+            removed, position, done = await self.write(
+                evict.evict_round, max_bytes, protected_keys, position
+            )
+            evicted += removed
+        return evicted
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from inbox_tui.core.backend import Backend
 from inbox_tui.core.poller import Poller
 from inbox_tui.core.session import Session, Source, StoreOpener
 from inbox_tui.filters import Filters
-from inbox_tui.models import Conversation
+from inbox_tui.models import Conversation, Message
 from inbox_tui.paths import styles_dir
 from inbox_tui.store import SearchHit, Store
 from inbox_tui.ui import layout
@@ -273,9 +273,13 @@ class InboxApp(App[None]):
 
     @on(ThreadView.DetailRequested)
     def _on_detail(self, event: ThreadView.DetailRequested) -> None:
+        self.run_worker(self._show_detail(event.message), group="detail", exit_on_error=False)
+
+    async def _show_detail(self, message: Message) -> None:
         from inbox_tui.ui.screens.detail import DetailScreen  # on first use: startup cost
 
-        self.push_screen(DetailScreen(event.message, tz=self.tz))
+        full = await self.session.full_message(message)  # the payload is in the cache
+        self.push_screen(DetailScreen(full, tz=self.tz))
 
     @on(FilterPane.Applied)
     def _on_filters(self, event: FilterPane.Applied) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.worker import Worker
@@ -17,6 +18,7 @@ from inbox_tui.core.session import (
     new_message_notice,
     new_message_summary,
 )
+from inbox_tui.dates import to_local
 from inbox_tui.ui.timefmt import cache_age_text
 from inbox_tui.ui.widgets.banner import error_text
 from inbox_tui.ui.widgets.status_bar import Connection
@@ -38,6 +40,7 @@ class Background:
             ring=lambda: app.bell(),  # looked up late: tests and themes may replace it
             write=self.write_terminal,
         )
+        self.offline_since: datetime | None = None  # the server unreachable since then
 
     def write_terminal(self, sequence: str) -> None:
         """Write an escape sequence to the terminal (as Textual's own OSC 52 copy does);
@@ -46,6 +49,28 @@ class Background:
         if driver is not None and not self.app.is_headless:
             driver.write(sequence)
             driver.flush()
+
+    def went_offline(self, detail: str = "retrying") -> None:
+        """The server is unreachable: the cached inbox stays usable, the header says since
+        when, and the poller keeps probing (its backoff) until an answer comes back."""
+        app = self.app
+        if self.offline_since is None:
+            self.offline_since = app.clock()
+        since = to_local(self.offline_since, app.tz).strftime("%H:%M")
+        app.header.set_state(Connection.OFFLINE, f"offline since {since}; {detail}")
+
+    async def _back_online(self) -> None:
+        """The first answer after being offline: revalidate the list that was shown from
+        the cache (the poll only brings the newest messages)."""
+        self.offline_since = None
+        app = self.app
+        for retry in app.banner.take_retries():  # what failed while offline, tried again
+            retry()
+        changed = await app.errors.attempt(Source.LIST, None, app.session.revalidate_list())
+        if isinstance(changed, bool):
+            app.errors.resolved(Source.LIST)
+        if changed is True:
+            await app.resync_list()
 
     def show_cache_note(self, start: CachedListStart) -> None:
         app = self.app
@@ -88,6 +113,8 @@ class Background:
     async def on_poll(self, result: PollResult) -> None:
         app = self.app
         app.errors.resolved(Source.POLL)
+        if self.offline_since is not None:
+            await self._back_online()
         if result.inserted or result.updated:
             await app.resync_list()
         conversation = app.thread.conversation
@@ -114,7 +141,7 @@ class Background:
             app.errors.show(error, poller.resume if poller else None, Source.POLL)
             return
         delay = f"next try in {poller.next_delay():.0f}s" if poller else ""
-        if state is PollState.OFFLINE:
-            app.header.set_state(Connection.OFFLINE, f"no network; {delay}")
+        if state is PollState.OFFLINE or self.offline_since is not None:
+            self.went_offline(delay or "retrying")
         else:
             app.header.set_state(Connection.RETRYING, f"{type(error).__name__}; {delay}")

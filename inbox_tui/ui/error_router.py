@@ -24,6 +24,9 @@ T = TypeVar("T")
 class Failed:
     """What :meth:`ErrorRouter.attempt` returns for a call that failed (already shown)."""
 
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
 
 FAILED = Failed()
 
@@ -44,7 +47,7 @@ class ErrorRouter:
             raise
         except Exception as error:
             self.show(error, retry, source)
-            return FAILED
+            return Failed(error)
 
     def show(
         self, error: BaseException, retry: Callable[[], object] | None, source: Source

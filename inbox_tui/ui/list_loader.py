@@ -17,6 +17,7 @@ from textual.worker import Worker
 
 from inbox_tui.core.backend import ConversationPager
 from inbox_tui.core.session import Source
+from inbox_tui.errors import NetworkError
 from inbox_tui.filters import Filters
 from inbox_tui.ui.error_router import Failed
 from inbox_tui.ui.widgets.banner import error_text
@@ -83,6 +84,8 @@ class ListLoader:
         if isinstance(changed, Failed):
             if not start.has_rows:  # nothing cached to show: the list says it failed
                 app.conversation_list.show_failed()
+            elif isinstance(changed.error, NetworkError):  # the cached list stays usable
+                app.background.went_offline()
             self.start_side_loads()
             return
         app.header.set_cache_note("")
@@ -91,7 +94,7 @@ class ListLoader:
             app.conversation_list.load(session.cached_list().pager, local)
         elif changed:
             await self.resync()
-        app.background.enforce_limit()
+        # The cache limit is not enforced here: the app's timer does it a little after start.
 
     async def resync(self) -> None:
         """Re-read the top of the cached list (after a sync or a poll) without losing the

@@ -42,6 +42,7 @@ from inbox_tui.models import Conversation
 from inbox_tui.models import Message as SmsMessage
 from inbox_tui.text import one_line, sanitize
 from inbox_tui.ui.keymap import identify
+from inbox_tui.ui.widgets.thread_batch import older_batch, settle
 from inbox_tui.ui.widgets.thread_find import CacheAnswer, ThreadSearch
 from inbox_tui.ui.widgets.thread_layout import (
     LayoutContext,
@@ -641,8 +642,11 @@ class ThreadView(ThreadSearch, ScrollView, can_focus=True):
         )
 
     async def _load_older(self, generation: int, pager: MessagePager) -> None:
+        def seeking() -> bool:
+            return generation == self._generation and self._seeking_first is not None
+
         try:
-            batch = await pager.older()
+            batch = await older_batch(pager, seeking)
         except asyncio.CancelledError:
             if generation == self._generation:
                 self._loading = False
@@ -660,6 +664,7 @@ class ThreadView(ThreadSearch, ScrollView, can_focus=True):
             return
         self._loading = False
         self._merge(batch)
+        settle()
         if self._seeking_first is not None:
             if batch and self._seeking_first == self._selected_id:
                 self.action_first()

@@ -1,0 +1,248 @@
+"""Run the real ``inbox-tui`` (or a bare Textual app) in a pseudo-terminal and watch what
+it paints: the shared half of ``bench/ui.py`` and ``bench/memory.py``.
+
+The process is the CLI itself (``inbox_tui.cli.main.main``) in a 120x40 pty with
+``TERM=xterm-256color``, so imports, terminal set-up and rendering are the real ones. A
+"painted" moment is when a pattern first appears in the bytes it wrote (escape sequences
+removed). ``BENCH_GC_FILE`` makes the child record its longest GC pause (ms) in that file.
+Also: a demo server in its own process (optionally slow, or with big threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS, COLS = 40, 120
+ROW = re.compile(r"\+1 \(\d{3}\)")  # a conversation row: a contact's pretty number
+_ESCAPES = re.compile(
+    r"\x1b\[[0-9;?<>=$]*[A-Za-z~]|\x1b[\]P_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]"
+)
+
+# The child: optional GC pause recording, then the CLI exactly as `inbox-tui` runs it.
+CLI = """
+import os, sys, time, gc
+path = os.environ.get("BENCH_GC_FILE")
+if path:
+    state = {"start": 0.0, "max": 0.0, "count": 0}
+    def on_gc(phase, info):
+        if phase == "start":
+            state["start"] = time.perf_counter()
+            return
+        pause = (time.perf_counter() - state["start"]) * 1000
+        state["count"] += 1
+        if pause > state["max"]:
+            state["max"] = pause
+            with open(path, "w") as out:
+                out.write(f"{pause:.1f} {info.get('generation')}")
+    gc.callbacks.append(on_gc)
+sys.argv[0] = "inbox-tui"
+from inbox_tui.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+HELLO = """
+from textual.app import App
+from textual.widgets import Static
+
+class Hello(App):
+    def compose(self):
+        yield Static("hello bench +1 (000)")
+
+Hello().run()
+"""
+
+
+def visible(data: bytes) -> str:
+    return _ESCAPES.sub("\n", data.decode("utf-8", "replace"))
+
+
+class PtyApp:
+    """One process in a pty. ``wait_for`` reads its output until a pattern shows."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**os.environ, "TERM": "xterm-256color", **env},
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.master = master
+        self.seen = ""  # visible text since the last mark()
+
+    def read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout))
+        if not ready:
+            return b""
+        try:
+            return os.read(self.master, 1 << 16)
+        except OSError:
+            return b""
+
+    def mark(self) -> None:
+        self.seen = ""
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float = 60.0) -> float:
+        """Seconds from process start to the first output showing ``pattern`` (nan on
+        timeout)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            data = self.read(deadline - time.perf_counter())
+            if data:
+                self.seen = (self.seen + visible(data))[-20_000:]
+                if pattern.search(self.seen):
+                    return time.perf_counter() - self.started
+            elif self.process.poll() is not None:
+                break
+        return float("nan")
+
+    def drain(self, quiet: float = 0.05) -> None:
+        while self.read(quiet):
+            pass
+
+    def key(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def frame_after_key(self, keys: str, timeout: float = 5.0) -> float:
+        """ms from writing ``keys`` to the first output byte after them."""
+        self.drain(0.0)
+        sent = time.perf_counter()
+        self.key(keys)
+        data = self.read(timeout)
+        return (time.perf_counter() - sent) * 1000 if data else float("nan")
+
+    def wait_idle(self, quiet: float = 1.5, timeout: float = 300.0) -> float:
+        """Read until the process used no CPU for ``quiet`` seconds; returns when it
+        last did work (perf_counter)."""
+        last_cpu, last_busy = self.cpu(), time.perf_counter()
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            self.drain(0.1)
+            cpu = self.cpu()
+            if cpu != last_cpu:
+                last_cpu, last_busy = cpu, time.perf_counter()
+            elif time.perf_counter() - last_busy > quiet:
+                break
+        return last_busy
+
+    def cpu(self) -> int:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        return -1
+
+    def peak_rss_mb(self) -> float:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        """Quit with ``q`` (the cache is closed cleanly); kill if it lingers."""
+        with contextlib.suppress(OSError):
+            self.key("q")
+        deadline = time.perf_counter() + 10
+        while self.process.poll() is None and time.perf_counter() < deadline:
+            self.drain(0.05)
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        os.close(self.master)
+
+
+def cli(args: list[str], env: dict[str, str], root: Path = ROOT) -> PtyApp:
+    """The CLI of the checkout at ``root`` (``python -c`` puts the working directory first
+    on ``sys.path``, so another checkout's code runs: a baseline to compare with)."""
+    return PtyApp([sys.executable, "-c", CLI, *args], env, cwd=root)
+
+
+def hello() -> PtyApp:
+    return PtyApp([sys.executable, "-c", HELLO], {})
+
+
+def fresh_env(home: str) -> dict[str, str]:
+    return {
+        "INBOX_TUI_CONFIG": os.path.join(home, "config.toml"),
+        "INBOX_TUI_CACHE_DIR": os.path.join(home, "cache"),
+        "INBOX_TUI_LOG_DIR": os.path.join(home, "logs"),
+    }
+
+
+SERVER = """
+import sys, time
+from inbox_tui.demo.dataset import build_dataset
+from inbox_tui.demo.server import DemoServer
+latency, big = float(sys.argv[1]), tuple(int(n) for n in sys.argv[2].split(",") if n)
+dataset = build_dataset(7, big_threads=big) if big else None
+if dataset is not None:  # the biggest thread gets the newest message: the top row
+    conv = dataset.biggest_threads(1)[0]
+    dataset.add_message(conv.inbox_id, conv.contact, "bench: the newest message")
+with DemoServer(dataset=dataset, latency=latency) as server:
+    print(server.base_url, flush=True)
+    while sys.stdin.read(1):
+        pass
+"""
+
+
+@contextlib.contextmanager
+def demo_server(latency: float = 0.0, big: tuple[int, ...] = ()) -> Iterator[str]:
+    """A demo server process (``latency`` s per request; ``big`` thread sizes); yields
+    its base URL. The token is ``TOKEN``."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(latency), ",".join(map(str, big))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip()
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+
+TOKEN = "demo-heymarket-key"
+
+
+def server_args(url: str) -> list[str]:
+    return ["--backend", "heymarket", "--base-url", url]
+
+
+def server_env(home: str) -> dict[str, str]:
+    return {**fresh_env(home), "INBOX_TUI_TOKEN": TOKEN}
+
+
+@contextlib.contextmanager
+def home() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="inbox-tui-bench-") as path:
+        yield path
