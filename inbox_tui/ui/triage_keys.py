@@ -202,7 +202,7 @@ class TriageKeys:
         from inbox_tui.ui.screens.triage_pickers import MemberPicker
 
         triage = self.triage
-        members = await self.load_members()
+        members = members_of_inbox(await self.load_members(), conversation.inbox_id)
         if triage is None or not members:
             self.say("No team members to assign to (members could not be loaded)")
             return
@@ -235,3 +235,11 @@ class TriageKeys:
         self.app.conversation_list.set_view(view_filter(view, me))
         self.app.status.set_view("" if view is View.ALL else view.title)
         self.say(f"View: {view.title}", timeout=2)
+
+
+def members_of_inbox(members: list[Member], inbox_id: str | None) -> list[Member]:
+    """Who can own a conversation of ``inbox_id``: the vendor refuses a member outside the
+    inbox. Members whose inboxes are unknown are kept (the server will say)."""
+    if inbox_id is None:
+        return members
+    return [m for m in members if not m.inbox_ids or inbox_id in m.inbox_ids]

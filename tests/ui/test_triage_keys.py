@@ -323,3 +323,16 @@ async def test_ctrl_r_and_f5_refresh_the_list() -> None:
         pages = sum(1 for call in backend.calls if call[0] == "next_page")
         await pilot.press("f5")
         await wait_for(pilot, lambda: sum(1 for c in backend.calls if c[0] == "next_page") > pages)
+
+
+def test_the_assign_picker_offers_only_members_of_the_conversations_inbox() -> None:
+    from inbox_tui.core.triage import Member
+    from inbox_tui.ui.triage_keys import members_of_inbox
+
+    team = [
+        Member("1", "Ada", frozenset({"413"})),
+        Member("2", "Sam", frozenset({"414"})),
+        Member("3", "Unknown inboxes"),
+    ]
+    assert [m.name for m in members_of_inbox(team, "413")] == ["Ada", "Unknown inboxes"]
+    assert members_of_inbox(team, None) == team
