@@ -234,3 +234,20 @@ async def test_a_name_never_reaches_the_workspace_server(workspace) -> None:  # 
         transport.urls.clear()
         app.apply_filters(Filters(contact=number))
         await wait_for(pilot, lambda: any("from" in u.params for u in transport.urls))
+
+
+async def test_a_date_error_is_whole_and_in_view_in_the_docked_pane() -> None:
+    app = make_app(FakeBackend(10))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, ready(app))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.filter_pane is not None)
+        app.filter_pane.query_one("#after").value = "yesterday"  # type: ignore[attr-defined]
+        app.filter_pane.action_apply()
+        label = app.filter_pane.query_one("#error-after")
+        await wait_for(pilot, lambda: label.display and label.region.height > 0)
+        await pilot.pause(0.2)
+        text = str(label.render())
+        assert "ISO 8601" in text and "yesterday" in text
+        assert label.region.height * label.region.width >= len(text)  # wrapped, not cut
+        assert app.filter_pane.region.contains_region(label.region)  # in view

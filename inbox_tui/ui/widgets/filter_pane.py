@@ -225,6 +225,8 @@ class FilterPane(VerticalScroll, can_focus=False):
         label.update(Text(message))
         label.display = bool(message)
         self.query_one(f"#{field}", Input).set_class(bool(message), "-invalid")
+        if message:  # below the field, maybe below the fold: bring it into view
+            label.call_after_refresh(label.scroll_visible, animate=False)
 
     def _clear_errors(self) -> None:
         for field in _DATE_FIELDS:
