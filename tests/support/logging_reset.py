@@ -8,7 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # Loggers whose handlers/levels inbox_tui changes (``logging_setup.setup_logging``).
-LOGGERS = ("", "inbox_tui", "httpx", "httpcore", "asyncio", "uvicorn.access", "py.warnings")
+LOGGERS = (
+    "",
+    "inbox_tui",
+    "httpx",
+    "httpcore",
+    "asyncio",
+    "uvicorn",  # the demo-server command run in-process configures uvicorn's loggers
+    "uvicorn.error",
+    "uvicorn.access",
+    "py.warnings",
+)
 
 
 def _pytest_owned(handler: logging.Handler) -> bool:
