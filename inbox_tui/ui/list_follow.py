@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from inbox_tui.ui.shell import Shell
 
 
+FOLLOW_MARGIN = 50  # rows loaded past the old depth before giving up on the row
+
+
 class CursorKeeper:
     def __init__(self, app: Shell) -> None:
         self.app = app
@@ -31,7 +34,9 @@ class CursorKeeper:
         if self.key is None:
             return
         rows = self.app.conversation_list
-        if rows.select_key(self.key) or exhausted or len(rows.conversations) >= self.depth:
+        # A page past the old depth: new activity may have moved it down meanwhile.
+        reach = self.depth + FOLLOW_MARGIN
+        if rows.select_key(self.key) or exhausted or len(rows.conversations) >= reach:
             self.key = None
             return
         rows.load_more()

@@ -100,9 +100,15 @@ class ListLoader:
         """Re-read the top of the cached list (after a sync or a poll) without losing the
         cursor: new activity moves conversations up, unread marks appear."""
         app = self.app
-        top = await app.session.top_rows(len(app.conversation_list.conversations))
-        if top is not None:
-            app.conversation_list.replace_rows(*top)
+        rows = app.conversation_list
+        for _ in range(3):  # the list may grow while the cache is read: read that far
+            shown = max(len(rows.conversations), rows.cursor + 1)
+            top = await app.session.top_rows(shown)
+            if top is None:
+                return
+            if len(rows.conversations) <= shown:
+                break
+        rows.replace_rows(*top)
 
     def start_side_loads(self) -> None:
         app = self.app

@@ -7,6 +7,7 @@ from support.cached_app import online_app
 from support.fake_backend import FakeBackend, loaded, make_app
 from support.wait import settle, wait_for
 
+from inbox_tui.demo.dataset import build_dataset
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.text import sanitize
 
@@ -50,10 +51,16 @@ async def test_y_and_Y_copy_from_the_list() -> None:
         assert app.clipboard == row.contact
 
 
-async def test_refresh_over_the_demo_server_keeps_the_cursor_below_the_first_page(
-    demo_server: DemoServer,
-) -> None:
-    app = online_app(demo_server)
+async def test_refresh_over_the_demo_server_keeps_the_cursor_below_the_first_page() -> None:
+    # Its own server: the session's shared one takes other tests' writes, which reorder the
+    # list between the two loads this test compares.
+    dataset = build_dataset(3, conversations=120, big_threads=(50,))
+    with DemoServer(dataset=dataset) as server:
+        await _refresh_keeps_the_cursor(server)
+
+
+async def _refresh_keeps_the_cursor(server: DemoServer) -> None:
+    app = online_app(server)
     async with app.run_test(size=(120, 30)) as pilot:
         rows = app.conversation_list
         await settle(pilot, lambda: len(rows.conversations) >= 20 and not rows.is_loading)
