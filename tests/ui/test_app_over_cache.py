@@ -20,6 +20,7 @@ from support.wait import settle
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
 from inbox_tui.api.http import HttpSettings
+from inbox_tui.config import Profile
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.screens.search import SearchScreen
@@ -147,6 +148,7 @@ async def test_header_says_cached_age_before_the_server_answers(server: DemoServ
         profile_name=PROFILE,
         store=store_factory(),
         clock=lambda: clock_now,
+        settings=Profile(poll_seconds=1),  # the poller finds the server gone within a second
     )
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, lambda: len(app.conversation_list.conversations) >= 10)
