@@ -194,19 +194,10 @@ class Session:
         return ListSource(pager, local.active_fields(), local)
 
     def cached_list(self) -> ListSource:
-        """The cached list; made on first use and again after an inbox switch."""
-        convs = self.conversations
-        if convs is None or convs.inbox_id != self.inbox_id:
-            convs = self.conversations = CachedConversations(
-                self.store,
-                None if self.offline else self.backend,
-                inbox_id=self.inbox_id,
-                offline=self.offline,
-            )
-            if self.poller is not None:
-                self.poller.inbox_id = self.inbox_id
+        """The cached list of the current inbox, paged from the cache."""
         local = self.filters.active_fields()  # offline: every filter is applied locally
-        return ListSource(CacheConversationPager(convs), local, self.filters.only(local))
+        pager = CacheConversationPager(self._require_conversations())
+        return ListSource(pager, local, self.filters.only(local))
 
     async def cached_list_start(self) -> CachedListStart:
         convs = self._require_conversations()
@@ -233,10 +224,18 @@ class Session:
         return rows, CacheConversationPager(convs, after=rows[-1] if rows else None)
 
     def _require_conversations(self) -> CachedConversations:
-        if self.conversations is None:
-            self.cached_list()
-        assert self.conversations is not None
-        return self.conversations
+        """The cached conversations: made on first use and again after an inbox switch."""
+        convs = self.conversations
+        if convs is None or convs.inbox_id != self.inbox_id:
+            convs = self.conversations = CachedConversations(
+                self.store,
+                None if self.offline else self.backend,
+                inbox_id=self.inbox_id,
+                offline=self.offline,
+            )
+            if self.poller is not None:
+                self.poller.inbox_id = self.inbox_id
+        return convs
 
     async def count(self) -> int | None:
         """The server's count of matching messages; when the server cannot count (heymarket

@@ -109,8 +109,6 @@ class InboxApp(App[None]):
         )
         self.profile_name = profile_name
         self.insecure = insecure
-        self.offline = offline
-        self.clock = clock
         self.tz = tz  # thread times; None = the local zone (tests and screenshots fix it)
         self.keymap_overrides: dict[str, str] = {}
         self.thread_pane_open = False  # narrow layout: which of list/thread is shown
@@ -122,6 +120,14 @@ class InboxApp(App[None]):
         self.keeper = CursorKeeper(self)
         self.waiting = WaitingFeed(self)
         self.triage_keys = TriageKeys(self)
+
+    @property
+    def offline(self) -> bool:
+        return self.session.offline
+
+    @property
+    def clock(self) -> Clock:
+        return self.session.clock
 
     @property
     def filters(self) -> Filters:
