@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from inbox_tui import paths
+from inbox_tui.dates import parse_user_date
+from inbox_tui.models import KNOWN_STATUSES
 
 HEYMARKET_URL = "https://api.heymarket.com"
 SECRET_FIELDS = ("token", "secret_key")  # masked by `config show`; secret_id is not secret
@@ -48,6 +50,61 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError('the duration must be more than zero, e.g. "30m"')
     return timedelta(seconds=seconds)
+
+
+class SavedView(BaseModel):
+    """``[profiles.NAME.views.VIEW]``: the filter pane's fields, saved under a name (applied
+    from the command palette or a number key, 1-9 in the order written)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contact: str | None = None  # a number (in the profile's region's format too) or a name
+    direction: Literal["inbound", "outbound"] | None = None
+    status: tuple[str, ...] = ()  # ["failed", "undelivered"] or "failed,undelivered"
+    since: str | None = None  # YYYY-MM-DD or ISO 8601, inclusive (the pane's "From")
+    until: str | None = None  # inclusive, like the pane's "Until"
+    text: str | None = None
+    flagged: bool = False
+    failed: bool = False  # has a failed message
+    waiting: bool = False  # waiting over the profile's reply_within
+    unread: bool = False
+    mine: bool = False  # assigned to the profile's member_id
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value  # pydantic says what it expected
+        out = []
+        for item in value:
+            status = str(item).strip().lower()
+            if status and status not in KNOWN_STATUSES:
+                raise ValueError(
+                    f"unknown status {status!r}; the filter pane's statuses are "
+                    + ", ".join(KNOWN_STATUSES)
+                )
+            if status:
+                out.append(status)
+        return tuple(out)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        try:
+            parse_user_date(value or "")
+        except ValueError:  # the error line shows the value itself
+            raise ValueError("not a date: write YYYY-MM-DD or ISO 8601") from None
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> SavedView:
+        start = parse_user_date(self.since or "")
+        end = parse_user_date(self.until or "", end_of_day=True)
+        if start and end and end <= start:
+            raise ValueError(f"until ({self.until}) must be later than since ({self.since})")
+        return self
 
 
 class Profile(BaseModel):
@@ -85,6 +142,7 @@ class Profile(BaseModel):
     notify_command: str | None = None
     reply_within: str = "30m"  # a customer waiting longer than this stands out
     region: str = "US"  # numbers typed or sent without a country code are read as this
+    views: dict[str, SavedView] = Field(default_factory=dict)  # saved filter views
 
     @field_validator("reply_within")
     @classmethod
@@ -282,6 +340,8 @@ def _table_name(loc: tuple[str, ...]) -> str:
 
 
 def _fields_of(loc: tuple[str, ...]) -> list[str]:
+    if len(loc) >= 4 and loc[0] == "profiles" and loc[2] == "views":
+        return list(SavedView.model_fields)
     if len(loc) >= 2 and loc[0] == "profiles":
         return [name for name in Profile.model_fields]
     if not loc:

@@ -10,6 +10,7 @@ range, and a time that cannot be shown in the local zone is shown in UTC instead
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 MIN_UTC = datetime.min.replace(tzinfo=UTC)
@@ -81,3 +82,24 @@ def rfc3339(value: datetime) -> str:
     utc = to_utc(value)
     text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
     return text.replace("+00:00", "Z")
+
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_user_date(text: str, *, end_of_day: bool = False) -> datetime | None:
+    """What a user types for a date bound: ``YYYY-MM-DD`` or ISO 8601 (naive = UTC); empty
+    means no bound. With ``end_of_day`` a bare date means the start of the *next* day, so
+    an upper bound includes that day. Raises ValueError for anything else."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        if _BARE_DATE.fullmatch(value):
+            day = datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+            return day + timedelta(days=1) if end_of_day else day
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError):
+        shown = value if len(value) <= 24 else value[:23] + "…"
+        raise ValueError(f"not a date: write YYYY-MM-DD or ISO 8601 ({shown!r})") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else to_utc(moment)

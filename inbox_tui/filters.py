@@ -13,18 +13,32 @@ marks, the CLI and export all use these rules.
   conversation is listed when the server says it has matching messages; local fields are
   then applied to the conversation itself for contact and flagged, to its last message for
   the rest).
+- **Conversation flags** match on the whole conversation as the cache knows it, never only
+  its last message: *has a failed message* (any cached message of it failed, or the
+  server says so), *waiting over threshold* (the customer has waited longer than the
+  profile's ``reply_within`` for a reply: the reply queue's rule), *unread* and *assigned
+  to me* (the profile's ``member_id``). They work offline; heymarket's conversation list
+  applies *unread* on the server.
+- **List views** (``v``): Open / Closed are asked of the server where its conversation
+  list can (heymarket's ``filters.closed``, with a member id); Mine / Unassigned are always
+  applied here: the API has no assignee filter. **Saved views**
+  (``[profiles.NAME.views.X]``, keys 1-9 and the palette) fill these filter fields.
+- **Number typed in your own format**: with the profile's ``region`` (e.g. ``GB``), a
+  national number (``020 8366 1177``) is read as that country's and matches the stored
+  international number.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from inbox_tui.config import ConfigError
+from inbox_tui.config import ConfigError, SavedView
+from inbox_tui.dates import parse_user_date
 from inbox_tui.models import Conversation, Direction, Message, as_utc
-from inbox_tui.phone import to_e164
+from inbox_tui.phone import parse_contact, to_e164
 
 FILTER_FIELDS: tuple[str, ...] = (
     "direction",
@@ -34,13 +48,23 @@ FILTER_FIELDS: tuple[str, ...] = (
     "before",
     "flagged_only",
     "text",
+    "failed_only",
+    "waiting_only",
+    "unread_only",
+    "mine_only",
+    "closed",
 )
+# Conversation-level flags: they need the conversation's cached messages (or the profile),
+# so :mod:`inbox_tui.core.conversation_filters` applies them over the store, not
+# :meth:`Filters.matches_conversation`.
+CONVERSATION_FLAGS = frozenset({"failed_only", "waiting_only", "unread_only", "mine_only"})
+# Fields with no meaning for one message: never used to mark messages in a thread.
+CONVERSATION_ONLY = CONVERSATION_FLAGS | {"closed"}
 # Applied to a listed conversation itself; every other local field to its last message.
-CONVERSATION_FIELDS = frozenset({"contact", "flagged_only"})
+CONVERSATION_FIELDS = frozenset({"contact", "flagged_only"}) | CONVERSATION_ONLY
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _NON_DIGITS = re.compile(r"\D+")
-_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class FilterError(ConfigError):
@@ -66,6 +90,19 @@ def complete_number(query: str) -> str | None:
     return to_e164(text) if whole else None
 
 
+def user_contact(text: str, region: str | None) -> str | None:
+    """What a user typed in a contact field, ready for :class:`Filters`: a number in their
+    own national format read with the profile's ``region`` (``020 8366 1177`` with ``GB``
+    is ``+442083661177``), anything else as typed. Without a region: as typed (then the
+    plain rule applies: ten digits are a North American number)."""
+    value = text.strip()
+    if not value:
+        return None
+    if region and not _LETTERS.search(value):
+        return parse_contact(value, region) or value
+    return value
+
+
 def contact_matches(query: str, number: str, name: str | None) -> bool:
     """The contact rule (see the module docstring) for one conversation or message."""
     text = query.strip()
@@ -86,18 +123,10 @@ def contact_matches(query: str, number: str, name: str | None) -> bool:
 def parse_date(text: str, field: str, *, end_of_day: bool = False) -> datetime | None:
     """``YYYY-MM-DD`` or ISO 8601 (naive = UTC); empty means no bound. With ``end_of_day``
     a bare date means the start of the *next* day, so an upper bound includes the day."""
-    value = text.strip()
-    if not value:
-        return None
     try:
-        if _BARE_DATE.fullmatch(value):
-            day = datetime.combine(datetime.fromisoformat(value).date(), time(), tzinfo=UTC)
-            return day + timedelta(days=1) if end_of_day else day
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except (ValueError, OverflowError):
-        shown = value if len(value) <= 24 else value[:23] + "…"
-        raise FilterError(field, f"not a date: write YYYY-MM-DD or ISO 8601 ({shown!r})") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return parse_user_date(text, end_of_day=end_of_day)
+    except ValueError as error:
+        raise FilterError(field, str(error)) from None
 
 
 def date_range(
@@ -146,6 +175,11 @@ class Filters(BaseModel):
     before: datetime | None = None
     flagged_only: bool = False
     text: str | None = None
+    failed_only: bool = False  # any cached message of the conversation failed
+    waiting_only: bool = False  # the customer waits longer than the profile's reply_within
+    unread_only: bool = False
+    mine_only: bool = False  # assigned to the profile's member_id
+    closed: bool | None = None  # the Open (False) / Closed (True) list views, not the pane
 
     @field_validator("after", "before")
     @classmethod
@@ -176,6 +210,7 @@ class Filters(BaseModel):
             name
             for name in FILTER_FIELDS
             if getattr(self, name) not in (None, False, frozenset(), "")
+            or (name == "closed" and self.closed is not None)
         )
 
     def is_empty(self) -> bool:
@@ -184,6 +219,11 @@ class Filters(BaseModel):
     def only(self, fields: frozenset[str]) -> Filters:
         """A copy keeping just ``fields`` (e.g. the part applied locally)."""
         return Filters(**{name: getattr(self, name) for name in FILTER_FIELDS if name in fields})
+
+    def message_part(self) -> Filters:
+        """The fields that can mark single messages (the thread's highlight): without the
+        conversation-level flags and view."""
+        return self.only(frozenset(FILTER_FIELDS) - CONVERSATION_ONLY)
 
     def local_part(self, server_fields: frozenset[str]) -> Filters:
         """What inbox-tui applies itself when the server applies ``server_fields``."""
@@ -208,11 +248,15 @@ class Filters(BaseModel):
         return not (self.text and self.text.casefold() not in message.body.casefold())
 
     def matches_conversation(self, conversation: Conversation) -> bool:
-        """These (local) filters applied to a listed conversation: contact and flagged to
-        the conversation itself, the rest to its last message."""
+        """These (local) filters applied to a listed conversation: contact, flagged and
+        closed to the conversation itself, the rest to its last message. The conversation
+        flags (:data:`CONVERSATION_FLAGS`) are not checked here: they need the store (see
+        :mod:`inbox_tui.core.conversation_filters`)."""
         active = self.active_fields()
         if not active:
             return True
+        if self.closed is not None and conversation.is_closed != self.closed:
+            return False
         if self.contact and not contact_matches(
             self.contact, conversation.contact, conversation.name
         ):
@@ -226,3 +270,22 @@ class Filters(BaseModel):
         if last is None:
             return False
         return self.only(message_fields).matches(last)
+
+
+def view_filters(view: SavedView, region: str | None = None) -> Filters:
+    """The filters a saved view (``[profiles.NAME.views.X]``) stands for: what the filter
+    pane gives for the same fields (the contact read with ``region`` as the pane does)."""
+    after, before = date_range(view.since, view.until)
+    return Filters(
+        direction=None if view.direction is None else Direction(view.direction),
+        statuses=frozenset(view.status),
+        contact=user_contact(view.contact or "", region),
+        after=after,
+        before=before,
+        flagged_only=view.flagged,
+        text=(view.text or "").strip() or None,
+        failed_only=view.failed,
+        waiting_only=view.waiting,
+        unread_only=view.unread,
+        mine_only=view.mine,
+    )

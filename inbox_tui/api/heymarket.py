@@ -52,8 +52,14 @@ THREAD_PAGE_SIZE = 50  # fixed by the API
 SERVER_FILTERS = frozenset({"before"})
 FUTURE = timedelta(days=1)  # "now" cursor slack, so a fast server clock loses nothing
 ENRICH_PAGES_PER_BATCH = 5
-# Filters the conversations API list can serve (the rest need each conversation's messages).
-LIST_FILTERS = frozenset({"before", "after", "contact"})
+# Filters the conversations API list can serve (the rest need each conversation's messages;
+# the conversation flags are checked over the cache by the caller).
+LIST_FILTERS = frozenset(
+    {"before", "after", "contact", "closed", "unread_only"}
+    | {"failed_only", "waiting_only", "mine_only"}
+)
+# What its body carries: ``filters.closed`` and ``filters.unread`` (see ConversationList).
+LIST_SERVER_FILTERS = frozenset({"closed", "unread_only"})
 
 
 def _inbox_param(inbox_id: str) -> int | str:
@@ -289,7 +295,14 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
             self._enrich_available = False
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
-        return filters.active_fields() & SERVER_FILTERS
+        active = filters.active_fields()
+        if self._lists_conversations(filters):
+            return active & (SERVER_FILTERS | LIST_SERVER_FILTERS)
+        return active & SERVER_FILTERS
+
+    def _lists_conversations(self, filters: Filters) -> bool:
+        """The list comes from ``POST /v1/conversations`` (else the team message walk)."""
+        return self.member_id is not None and filters.active_fields() <= LIST_FILTERS
 
     # -- reference data -------------------------------------------------------------------
     async def inboxes(self) -> list[Inbox]:
@@ -429,9 +442,12 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
     ) -> HeymarketConversations | ConversationList:
         """With a member id (and no filter that needs messages), the conversations API;
         else the team-wide message walk. ``closed``/``unread`` are server filters of the
-        conversations API (ignored by the walk)."""
+        conversations API (ignored by the walk), taken from ``filters.closed`` and
+        ``filters.unread_only`` unless given."""
         inbox = inbox_id or self.inbox_id
-        if self.member_id is not None and filters.active_fields() <= LIST_FILTERS:
+        if self.member_id is not None and self._lists_conversations(filters):
+            closed = filters.closed if closed is None else closed
+            unread = (True if filters.unread_only else None) if unread is None else unread
 
             async def post(body: dict[str, Any]) -> Any:
                 return await self.client.post_json(

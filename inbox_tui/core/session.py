@@ -23,6 +23,7 @@ from inbox_tui.config import ConfigError, Profile
 from inbox_tui.core import endpoints
 from inbox_tui.core.actions import SessionTriage
 from inbox_tui.core.backend import Backend, ConversationPager, RetryListener
+from inbox_tui.core.conversation_filters import FlagCheck, FlaggedPager
 from inbox_tui.core.notify import Notice
 from inbox_tui.core.poller import ErrorCallback, Poller, PollResult, ResultCallback
 from inbox_tui.core.sync import (
@@ -42,6 +43,10 @@ from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, St
 from inbox_tui.text import one_line
 
 log = logging.getLogger(__name__)
+
+# Filters the cached list serves as well as the server would (they need the cache anyway):
+# with only these active, the list still comes from the cache first.
+CACHED_FLAGS = frozenset({"failed_only", "waiting_only", "mine_only"})
 
 StoreOpener = Callable[[], Awaitable[Store]]
 SLOW_OPEN = 0.5  # seconds before a cache that is slow to open is announced
@@ -127,7 +132,8 @@ class Session:
         self.clock = clock
         self._store: Store | None = store if isinstance(store, Store) else None
         self._open_store = None if isinstance(store, Store) else store
-        self.filters = Filters()
+        self.filters = Filters()  # the filter pane's (or a saved view's)
+        self.view_closed: bool | None = None  # the Open (False) / Closed (True) list views
         self.inboxes: list[Inbox] = []
         self.conversations: CachedConversations | None = None
         self.thread: CachedThread | None = None
@@ -183,21 +189,48 @@ class Session:
     # ------------------------------------------------------------ conversation list
 
     @property
+    def list_filters(self) -> Filters:
+        """What the list applies: the filters and the Open/Closed view (``closed``)."""
+        if self.view_closed is None:
+            return self.filters
+        return self.filters.model_copy(update={"closed": self.view_closed})
+
+    @property
     def list_is_cached(self) -> bool:
         """The list comes from the cache (then the server) unless server filters apply."""
-        return self.offline or self.filters.is_empty()
+        return self.offline or self.list_filters.active_fields() <= CACHED_FLAGS
 
     def direct_list(self) -> ListSource:
         """The filtered list straight from the server (filtered lists are not cached)."""
-        local = self.filters.local_part(self.backend.server_filter_fields(self.filters))
-        pager = self.backend.conversations(self.filters, self.inbox_id)
-        return ListSource(pager, local.active_fields(), local)
+        filters = self.list_filters
+        local = filters.local_part(self.backend.server_filter_fields(filters))
+        pager = self.backend.conversations(filters, self.inbox_id)
+        # ``closed`` is checked on every row even when the server applied it: a list that
+        # fell back to walking messages cannot apply it, and the check costs nothing.
+        applied = local.model_copy(update={"closed": filters.closed})
+        return ListSource(self._flagged(pager, filters), local.active_fields(), applied)
 
     def cached_list(self) -> ListSource:
         """The cached list of the current inbox, paged from the cache."""
-        local = self.filters.active_fields()  # offline: every filter is applied locally
+        filters = self.list_filters
+        local = filters.active_fields()  # offline: every filter is applied locally
         pager = CacheConversationPager(self._require_conversations())
-        return ListSource(pager, local, self.filters.only(local))
+        return ListSource(self._flagged(pager, filters), local, filters.only(local))
+
+    def flag_check(self, filters: Filters | None = None) -> FlagCheck:
+        """The conversation flags of ``filters`` (default: the list's) over the cache."""
+        member = self.settings.member_id
+        return FlagCheck(
+            self.store,
+            filters or self.list_filters,
+            None if member is None else str(member),
+            self.settings.reply_threshold,
+            self.clock,
+        )
+
+    def _flagged(self, pager: ConversationPager, filters: Filters) -> ConversationPager:
+        check = self.flag_check(filters)
+        return FlaggedPager(pager, check) if check.active else pager
 
     async def cached_list_start(self) -> CachedListStart:
         convs = self._require_conversations()
@@ -221,7 +254,11 @@ class Session:
         if convs is None or not self.list_is_cached:
             return None
         rows = await convs.cached(limit=max(shown, convs.page_size))
-        return rows, CacheConversationPager(convs, after=rows[-1] if rows else None)
+        pager = CacheConversationPager(convs, after=rows[-1] if rows else None)
+        check = self.flag_check()
+        if not check.active:
+            return rows, pager
+        return await check.keep(rows), FlaggedPager(pager, check)
 
     def _require_conversations(self) -> CachedConversations:
         """The cached conversations: made on first use and again after an inbox switch."""
@@ -243,11 +280,12 @@ class Session:
         conversations as a :class:`CachedCount`; None offline or when neither is known."""
         if self.offline:
             return None
+        filters = self.list_filters
         if self.backend.capabilities.count:
-            counted = await self.backend.count(self.filters, self.inbox_id)
+            counted = await self.backend.count(filters, self.inbox_id)
             if counted is not None:
                 return counted
-        if not self.filters.is_empty():
+        if not filters.is_empty():
             return None
         return CachedCount(await self.store.count_conversations(self.inbox_id))
 

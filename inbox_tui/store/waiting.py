@@ -19,17 +19,19 @@ from inbox_tui.store.codec import CONVERSATION_COLUMNS, conversation_from_row, f
 # The message kind lives in the JSON (absent = the default "sms"); see Message.is_note.
 _KIND = "lower(coalesce(json_extract({t}.json, '$.kind'), 'sms'))"
 _NOT_NOTE = "NOT ({k} LIKE '%private%' OR {k} IN ('note', 'comment'))"
-_FAILED = ", ".join(f"'{s}'" for s in sorted(FAILED_STATUSES))
+FAILED_LIST = ", ".join(f"'{s}'" for s in sorted(FAILED_STATUSES))
 
 
-def _not_note(table: str) -> str:
+def not_note(table: str) -> str:
+    """SQL: the message in ``table`` is not a private note (see Message.is_note)."""
     return _NOT_NOTE.format(k=_KIND.format(t=table))
 
 
-_LAST_REPLY = f"""
+# The newest reply of conversation ``c`` (shared with store.conversation_flags).
+LAST_REPLY = f"""
 SELECT r.created_us FROM messages r
 WHERE r.conversation_key = c.key AND r.direction = 'outbound'
-  AND r.status NOT IN ({_FAILED}) AND {_not_note("r")}
+  AND r.status NOT IN ({FAILED_LIST}) AND {not_note("r")}
 ORDER BY r.created_us DESC LIMIT 1
 """
 
@@ -41,8 +43,8 @@ JOIN (
     SELECT c.key AS key, min(m.created_us) AS since_us, count(*) AS unanswered
     FROM conversations c
     JOIN messages m ON m.conversation_key = c.key
-    WHERE m.direction = 'inbound' AND {_not_note("m")}
-      AND m.created_us > coalesce(({_LAST_REPLY}), -9223372036854775808)
+    WHERE m.direction = 'inbound' AND {not_note("m")}
+      AND m.created_us > coalesce(({LAST_REPLY}), -9223372036854775808)
       {{inbox}}
     GROUP BY c.key
 ) w ON w.key = c.key

@@ -36,6 +36,8 @@ from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.list_follow import CursorKeeper
 from inbox_tui.ui.list_loader import ListLoader
 from inbox_tui.ui.palette import InboxCommands
+from inbox_tui.ui.saved_views import BINDINGS as SAVED_VIEW_KEYS
+from inbox_tui.ui.saved_views import SavedViews
 from inbox_tui.ui.screens.inbox_picker import ALL_INBOXES, InboxPicker
 from inbox_tui.ui.theme_state import apply_start_theme
 from inbox_tui.ui.thread_loader import ThreadLoader
@@ -85,6 +87,7 @@ class InboxApp(App[None]):
             Binding("w", "reply_queue", "Waiting"),
             Binding("x", "dismiss_error", "Dismiss error", show=False),
             Binding("ctrl+p", "command_palette", "Commands", show=False),
+            *SAVED_VIEW_KEYS,
         ],
     )
 
@@ -120,6 +123,7 @@ class InboxApp(App[None]):
         self.keeper = CursorKeeper(self)
         self.waiting = WaitingFeed(self)
         self.triage_keys = TriageKeys(self)
+        self.saved_views = SavedViews(self)
 
     @property
     def offline(self) -> bool:
@@ -301,7 +305,8 @@ class InboxApp(App[None]):
         if filters == self.filters:
             return
         self.session.filters = filters
-        self.thread.set_highlight(None if filters.is_empty() else filters)
+        self.saved_views.filters_changed(filters)
+        self.thread.set_highlight(filters.message_part())
         self.reload()
 
     def action_toggle_filters(self) -> None:
@@ -373,6 +378,9 @@ class InboxApp(App[None]):
     def action_triage(self, what: str) -> None:
         """Reply, note, send, undo, close, read, assign, views: see ui/triage_keys.py."""
         self.triage_keys.run(what)
+
+    def action_saved_view(self, number: int) -> None:
+        self.saved_views.apply(number)
 
     def action_dismiss_error(self) -> None:
         self.banner.dismiss()

@@ -41,8 +41,13 @@ def set_filters_open(app: Shell, open_: bool) -> None:
     """Show or hide the filter pane (built the first time it opens: startup cost)."""
     mounting: AwaitMount | None = None
     if open_ and app.filter_pane is None:
+        settings = app.session.settings
         app.filter_pane = FilterPane(
-            app.session.backend.server_filter_fields, initial=app.filters, id="filters"
+            app.session.backend.server_filter_fields,
+            initial=app.filters,
+            region=settings.region,
+            reply_within=settings.reply_within,
+            id="filters",
         )
         mounting = app.body.mount(app.filter_pane, before=app.conversation_list)
     app.body.set_class(open_, "-filters-open")

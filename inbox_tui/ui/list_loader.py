@@ -55,7 +55,7 @@ class ListLoader:
                 app.show_error(error, app.reload, Source.LIST)
                 return
             app.conversation_list.load(source.pager, source.local)
-        app.status.set_filters(app.filters, source.local_fields)
+        app.status.set_filters(session.list_filters, source.local_fields)
         app.status.set_listed(0)
         if app.offline:
             app.status.set_count(None)

@@ -21,7 +21,14 @@ from inbox_tui.errors import WriteRefused
 from inbox_tui.models import Conversation
 from inbox_tui.text import one_line
 from inbox_tui.ui.compose_flow import ComposeFlow
-from inbox_tui.ui.views import View, assignee, is_closed, next_view, view_filter
+from inbox_tui.ui.views import (
+    View,
+    assignee,
+    is_closed,
+    next_view,
+    server_closed,
+    view_filter,
+)
 from inbox_tui.ui.widgets.banner import error_text
 
 if TYPE_CHECKING:
@@ -233,6 +240,11 @@ class TriageKeys:
             return
         self.view = view
         self.app.conversation_list.set_view(view_filter(view, me))
+        closed = server_closed(view)
+        if closed != self.app.session.view_closed:
+            # The server lists just the open (closed) ones where it can: reload.
+            self.app.session.view_closed = closed
+            self.app.reload()
         self.app.status.set_view("" if view is View.ALL else view.title)
         self.say(f"View: {view.title}", timeout=2)
 

@@ -1,8 +1,11 @@
 """List views (Mine / Unassigned / Open / Closed / All) and the row badges they rely on.
 
-For now the views are local filters over the conversations listed; they read the optional
-``closed`` / ``assigned_to`` / ``status`` fields of a conversation and treat a missing value
-as "open" and "unassigned"."""
+Open and Closed also become the list's ``closed`` filter, which heymarket's conversation
+list (``POST /v1/conversations`` with a member id) applies on the server
+(``filters.closed``), so the server returns the right rows instead of one page being
+filtered here. Mine and Unassigned stay local: the API has no assignee filter. Locally the
+views read the optional ``closed`` / ``assigned_to`` / ``status`` fields of a conversation
+and treat a missing value as "open" and "unassigned"."""
 
 from __future__ import annotations
 
@@ -39,6 +42,11 @@ def assignee(conversation: Conversation) -> str | None:
 
 def next_view(view: View) -> View:
     return CYCLE[(CYCLE.index(view) + 1) % len(CYCLE)]
+
+
+def server_closed(view: View) -> bool | None:
+    """The ``closed`` filter ``view`` asks of the list (None: no such filter)."""
+    return {View.OPEN: False, View.CLOSED: True}.get(view)
 
 
 def view_filter(view: View, me: str | None) -> Callable[[Conversation], bool] | None:

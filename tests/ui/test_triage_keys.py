@@ -300,6 +300,11 @@ async def test_views_filter_the_listed_conversations() -> None:
                 in triage.calls
             ),
         )
+        # The fake write path does not reach the fake server; Open / Closed now reload the
+        # list from it (the server filters where it can), so close it there too.
+        server = app.session.backend
+        first = server.all_conversations()[0]
+        server.all_conversations()[0] = first.model_copy(update={"closed": True})
         await pilot.press("v", "v")  # All → (Mine: skipped, no member id) Unassigned → Open
         await settle(pilot, lambda: app.triage_keys.view.value == "open")
         await wait_for(pilot, lambda: len(app.conversation_list.conversations) == 11)

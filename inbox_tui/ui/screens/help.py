@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from inbox_tui.filters import __doc__ as FILTER_SEMANTICS
-from inbox_tui.ui.keymap import display_keys, identify
+from inbox_tui.ui.keymap import action_name, display_keys, identify
 
 
 def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
@@ -26,7 +26,9 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
     for binding in Binding.make_bindings(bindings):
         if not binding.description or binding.system:
             continue
-        keys, _ = rows.setdefault((binding.action, binding.description), ([], binding.id or ""))
+        # One row per action and description: the saved-view keys 1-9 share one.
+        group = (action_name(binding.action), binding.description)
+        keys, _ = rows.setdefault(group, ([], binding.id or ""))
         # A binding's key_display names its default key, not the key it was rebound to.
         shown = None if binding.id in overrides else binding.key_display
         for key in display_keys(binding, overrides):

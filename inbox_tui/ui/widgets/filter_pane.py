@@ -4,6 +4,9 @@ Fields are labelled ``(server)`` or ``(local)`` from what the backend says it ap
 nobody mistakes a client-side filter over loaded data for a server-side one. Changes are
 applied after a short debounce (or at once with enter / the Apply button); an invalid date
 shows an inline error and applies nothing.
+
+The "whole conversation" checkboxes match on everything the cache holds of a conversation
+(see :mod:`inbox_tui.core.conversation_filters`); each says so under it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import OptionDoesNotExist
 
-from inbox_tui.filters import FilterError, Filters, date_range, since_text, until_text
+from inbox_tui.filters import (
+    FilterError,
+    Filters,
+    date_range,
+    since_text,
+    until_text,
+    user_contact,
+)
 from inbox_tui.models import KNOWN_STATUSES, Direction
 from inbox_tui.ui.keymap import identify
 
@@ -49,6 +59,17 @@ PROBE = Filters(
     before=datetime(2100, 1, 1, tzinfo=UTC),
     flagged_only=True,
     text="x",
+    failed_only=True,
+    waiting_only=True,
+    unread_only=True,
+    mine_only=True,
+)
+# The conversation flags: (field, checkbox label, what it means).
+FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("failed_only", "Has a failed message", "any cached message failed, not only the last"),
+    ("waiting_only", "Waiting over {reply_within}", "a customer has waited longer for a reply"),
+    ("unread_only", "Unread", "conversations marked unread"),
+    ("mine_only", "Assigned to me", "owned by the profile's member_id"),
 )
 
 
@@ -81,10 +102,14 @@ class FilterPane(VerticalScroll, can_focus=False):
         server_fields: Callable[[Filters], frozenset[str]],
         *,
         initial: Filters | None = None,
+        region: str | None = None,
+        reply_within: str = "30m",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self._region = region  # a number typed without a country code is of this region
+        self._reply_within = reply_within
         self._server_fields = server_fields
         self._applied = Filters()
         self._initial = initial or Filters()
@@ -101,7 +126,7 @@ class FilterPane(VerticalScroll, can_focus=False):
         yield self._label("Status", "statuses")
         yield StatusChoices(*((s, s) for s in KNOWN_STATUSES), id="statuses")
         yield self._label("Contact / number", "contact")
-        yield Input(placeholder="+14155550100 or name", id="contact")
+        yield Input(placeholder=self._contact_hint(), id="contact")
         yield self._label("From (date)", "after")
         yield Input(placeholder="YYYY-MM-DD", id="after")
         yield Label("", id="error-after", classes="filter-error")
@@ -112,12 +137,23 @@ class FilterPane(VerticalScroll, can_focus=False):
         yield Label("", id="tag-flagged_only", classes="filter-tag")
         yield self._label("Text contains", "text")
         yield Input(placeholder="words in the message", id="text")
+        yield Static(Text("Whole conversation", style="bold"), classes="filter-section")
+        for field, title, meaning in FLAGS:
+            label = title.format(reply_within=self._reply_within)
+            yield MarkedCheckbox(label, id=field, classes="filter-flag")
+            yield Label("", id=f"tag-{field}", classes="filter-tag")
+            yield Static(Text(meaning, style="dim"), classes="filter-meaning")
         with Horizontal(classes="filter-buttons"):
             yield Button("Apply", id="apply", variant="primary")
             yield Button("Clear", id="clear")
         yield Static(
             Text("enter applies · ctrl+l clears · esc closes", style="dim"), classes="filter-hint"
         )
+
+    def _contact_hint(self) -> str:
+        if self._region and self._region != "US":
+            return f"a number ({self._region} format ok) or a name"
+        return "+14155550100 or name"
 
     def _label(self, title: str, field: str) -> Horizontal:
         return Horizontal(
@@ -165,6 +201,8 @@ class FilterPane(VerticalScroll, can_focus=False):
             self.query_one("#before", Input).value = until_text(filters.before)
             self.query_one("#flagged_only", Checkbox).value = filters.flagged_only
             self.query_one("#text", Input).value = filters.text or ""
+            for field, _, _ in FLAGS:
+                self.query_one(f"#{field}", Checkbox).value = bool(getattr(filters, field))
             self._clear_errors()
         finally:
             self.call_after_refresh(self._unquiet)
@@ -182,16 +220,18 @@ class FilterPane(VerticalScroll, can_focus=False):
             self.query_one("#before", Input).value,
             fields=("after", "before"),
         )
-        contact = self.query_one("#contact", Input).value.strip()
+        contact = user_contact(self.query_one("#contact", Input).value, self._region)
         text = self.query_one("#text", Input).value.strip()
+        flags = {field: self.query_one(f"#{field}", Checkbox).value for field, _, _ in FLAGS}
         return Filters(
             direction=_DIRECTIONS[index],
             statuses=frozenset(self.query_one("#statuses", SelectionList).selected),
-            contact=contact or None,
+            contact=contact,
             after=after,
             before=before,
             flagged_only=self.query_one("#flagged_only", Checkbox).value,
             text=text or None,
+            **flags,
         )
 
     # ---------------------------------------------------------------- applying

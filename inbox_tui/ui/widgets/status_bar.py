@@ -37,6 +37,10 @@ FIELD_LABELS = {
     "before": "before",
     "flagged_only": "flagged",
     "text": "text",
+    "failed_only": "has failed",
+    "waiting_only": "waiting too long",
+    "unread_only": "unread",
+    "mine_only": "mine",
 }
 
 
@@ -145,6 +149,7 @@ class StatusLine(Static):
         self.queue: tuple[int, str, bool] | None = None  # (waiting, longest wait, overdue)
         self.search = ""
         self.view = ""  # the list view (Mine, Open, ...) when it is not "All"
+        self.saved_view = ""  # the saved view whose filters are applied, if any
 
     def on_mount(self) -> None:
         self._paint()
@@ -173,6 +178,11 @@ class StatusLine(Static):
     def set_view(self, view: str) -> None:
         self.view = view
         self._paint()
+
+    def set_saved_view(self, name: str) -> None:
+        if name != self.saved_view:
+            self.saved_view = name
+            self._paint()
 
     def set_listed(self, listed: int) -> None:
         self.listed = listed
@@ -205,9 +215,14 @@ class StatusLine(Static):
             text.append("count unavailable")
         text.append(f" · {self.listed:,} {plural(self.listed, 'conversation')} listed")
         if self.view:
-            text.append(f" · view: {self.view} (local)")
+            # Open / Closed go to the server as `closed` when it can filter on it.
+            server = "closed" in self.filters.active_fields() and "closed" not in self.local
+            text.append(f" · view: {self.view} ({'server' if server else 'local'})")
+        if self.saved_view:
+            text.append(" · ")
+            text.append(f"saved view: {one_line(self.saved_view, 30)}", style="bold")
         fields = self.filters.active_fields()
-        active = [f for f in FILTER_FIELDS if f in fields]
+        active = [f for f in FILTER_FIELDS if f in fields and f in FIELD_LABELS]
         if active:
             text.append(" · filters: ")
             for n, field in enumerate(active):
