@@ -95,7 +95,9 @@ class SavedView(BaseModel):
         try:
             parse_user_date(value or "")
         except ValueError:  # the error line shows the value itself
-            raise ValueError("not a date: write YYYY-MM-DD or ISO 8601") from None
+            raise ValueError(
+                "not a date: write YYYY-MM-DD, ISO 8601, today, yesterday or 7d/24h"
+            ) from None
         return value
 
     @model_validator(mode="after")

@@ -85,15 +85,41 @@ def rfc3339(value: datetime) -> str:
 
 
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AGO = re.compile(r"(\d{1,5})\s*([mhdw])", re.IGNORECASE)
+_AGO_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DAYS_BACK = {"today": 0, "yesterday": 1}
 
 
-def parse_user_date(text: str, *, end_of_day: bool = False) -> datetime | None:
-    """What a user types for a date bound: ``YYYY-MM-DD`` or ISO 8601 (naive = UTC); empty
-    means no bound. With ``end_of_day`` a bare date means the start of the *next* day, so
-    an upper bound includes that day. Raises ValueError for anything else."""
+def _relative(value: str, *, end_of_day: bool, now: datetime | None) -> datetime | None:
+    """``today``/``yesterday`` (midnight in the local zone: what a person means by the
+    words) and ``30m``/``24h``/``7d``/``2w`` (that long before now), or None."""
+    word = value.lower()
+    current = now or datetime.now(UTC)
+    if word in _DAYS_BACK:
+        local_midnight = to_local(current, None).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = shifted(local_midnight, timedelta(days=int(end_of_day) - _DAYS_BACK[word]))
+        return to_utc(day)
+    ago = _AGO.fullmatch(value)
+    if ago is None:
+        return None
+    amount = timedelta(**{_AGO_UNITS[ago.group(2).lower()]: int(ago.group(1))})
+    return shifted(to_utc(current), -amount)
+
+
+def parse_user_date(
+    text: str, *, end_of_day: bool = False, now: datetime | None = None
+) -> datetime | None:
+    """What a user types for a date bound: ``YYYY-MM-DD`` or ISO 8601 (naive = UTC),
+    ``today``/``yesterday``, or a span back from now (``24h``, ``7d``); empty means no
+    bound. With ``end_of_day`` a bare date (or ``today``) means the start of the *next*
+    day, so an upper bound includes that day. Relative forms are read when the filter is
+    applied, so a saved view's ``today`` is always today. Raises ValueError otherwise."""
     value = text.strip()
     if not value:
         return None
+    relative = _relative(value, end_of_day=end_of_day, now=now)
+    if relative is not None:
+        return relative
     try:
         if _BARE_DATE.fullmatch(value):
             day = datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
@@ -101,5 +127,7 @@ def parse_user_date(text: str, *, end_of_day: bool = False) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, OverflowError):
         shown = value if len(value) <= 24 else value[:23] + "…"
-        raise ValueError(f"not a date: write YYYY-MM-DD or ISO 8601 ({shown!r})") from None
+        raise ValueError(
+            f"not a date: write YYYY-MM-DD, ISO 8601, today, yesterday or 7d/24h ({shown!r})"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else to_utc(moment)
