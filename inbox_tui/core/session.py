@@ -108,8 +108,6 @@ class CachedCount(int):
 
 
 class Session:
-    triage: TriageActions | None = None  # the write path (issue 12); None: none wired yet
-
     def __init__(
         self,
         backend: Backend,
@@ -133,7 +131,8 @@ class Session:
         self.thread: CachedThread | None = None
         self.poller: Poller | None = None
         # The write path (issue 12): reply, notes, close, assign, mark read, drafts.
-        self.triage = SessionTriage(self)
+        self.triage: TriageActions = SessionTriage(self)
+        self._announced: set[str] = set()  # missing endpoints already said
 
     # ------------------------------------------------------------ lifecycle
 
@@ -213,6 +212,11 @@ class Session:
 
     async def synced_at(self) -> datetime | None:
         return await self._require_conversations().synced_at()
+
+    def endpoint_notice(self) -> str | None:
+        """Once per run and endpoint: the server lacks an optional endpoint (e.g. heymarket's
+        conversations API) and the app works without it; None when there is nothing new."""
+        return endpoints.announce(self.backend, self._announced)
 
     async def top_rows(self, shown: int) -> tuple[list[Conversation], ConversationPager] | None:
         """The top of the cached list again (after a sync or a poll), as many rows as are
