@@ -48,7 +48,10 @@ async def settled(pilot: Pilot[None], app: InboxApp) -> None:
     await until(pilot, lambda: bool(app.conversation_list.conversations))
     await until(pilot, lambda: not app.conversation_list.is_loading and app.focused is not None)
     await until(pilot, lambda: not app.status.counting)
-    await pilot.pause(0.1)
+    # Rows of the conversations API get their text a moment later (one request per row seen).
+    listed = app.conversation_list
+    await until(pilot, lambda: all(c.last_message for c in listed.visible_conversations()))
+    await pilot.pause(0.4)  # the reply-queue labels follow the filled rows
 
 
 async def open_conversation(pilot: Pilot[None], app: InboxApp, index: int) -> None:

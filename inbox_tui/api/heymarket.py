@@ -23,7 +23,11 @@ from typing import Any
 import httpx
 
 from inbox_tui.api.base import HttpBackend
-from inbox_tui.api.heymarket_conversations import ConversationList, parse_conversation_page
+from inbox_tui.api.heymarket_conversations import (
+    ConversationList,
+    endpoint_missing,
+    parse_conversation_page,
+)
 from inbox_tui.api.heymarket_writes import HeymarketWrites
 from inbox_tui.api.http import HttpSettings
 from inbox_tui.api.pager import Cursor, Page, TimelinePager
@@ -252,8 +256,7 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
 
 
 # -- the backend ----------------------------------------------------------------------------
-ENRICHMENT = "heymarket:POST /v1/conversations"
-MISSING_STATUSES = frozenset({400, 404, 405})  # the server has no such endpoint
+ENRICHMENT = "heymarket:POST /v1/conversations"  # the list and the enrichment: one endpoint
 
 
 class HeymarketBackend(HeymarketWrites, HttpBackend):
@@ -284,15 +287,42 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         self._members_task: asyncio.Task[None] | None = None
         self._inbox_phones: dict[str, str] = {}
         self._enrich_available: bool | None = None
-        self._enrich_missing = False  # answered 404/400/405: worth remembering
+        # The server has no ``POST /v1/conversations``: assumed (remembered from an earlier
+        # run) or found this run (then ``_missing_error`` says how; worth remembering).
+        self._conversations_missing = False
+        self._missing_error: ApiError | None = None
 
     def missing_endpoints(self) -> frozenset[str]:
-        """Optional endpoints this server lacks (see ``core.endpoints``)."""
-        return frozenset({ENRICHMENT}) if self._enrich_missing else frozenset()
+        """Optional endpoints this run found missing (see ``core.endpoints``)."""
+        return frozenset({ENRICHMENT}) if self._missing_error is not None else frozenset()
 
     def assume_missing(self, names: frozenset[str]) -> None:
         if ENRICHMENT in names:
             self._enrich_available = False
+            self._conversations_missing = True
+
+    def describe_missing(self, name: str) -> str:
+        """One line for the status line about an endpoint found missing this run."""
+        if name != ENRICHMENT:
+            return f"The server lacks {name}"
+        error = self._missing_error
+        how = f" (HTTP {error.status})" if error is not None and error.status else ""
+        return (
+            f"This server has no conversations API (POST /v1/conversations{how}): the list "
+            "comes from the message endpoints (remembered for this profile)"
+        )
+
+    def _found_missing(self, error: ApiError) -> None:
+        """The conversations API proved missing: walk the messages from now on."""
+        if self._missing_error is None:
+            log.warning(
+                "no conversations API on this server (%s); listing from the message "
+                "endpoints instead",
+                error.user_message(),
+            )
+            self._missing_error = error
+        self._conversations_missing = True
+        self._enrich_available = False
 
     def server_filter_fields(self, filters: Filters) -> frozenset[str]:
         active = filters.active_fields()
@@ -302,7 +332,11 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
 
     def _lists_conversations(self, filters: Filters) -> bool:
         """The list comes from ``POST /v1/conversations`` (else the team message walk)."""
-        return self.member_id is not None and filters.active_fields() <= LIST_FILTERS
+        return (
+            self.member_id is not None
+            and not self._conversations_missing
+            and filters.active_fields() <= LIST_FILTERS
+        )
 
     # -- reference data -------------------------------------------------------------------
     async def inboxes(self) -> list[Inbox]:
@@ -457,8 +491,18 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
             async def inboxes() -> list[int | str]:
                 return await self._list_inboxes(inbox)
 
+            def fallback(error: ApiError) -> HeymarketConversations:
+                self._found_missing(error)
+                return HeymarketConversations(self, filters, inbox)
+
             return ConversationList(
-                post, self.member_id, inboxes, filters, closed=closed, unread=unread
+                post,
+                self.member_id,
+                inboxes,
+                filters,
+                closed=closed,
+                unread=unread,
+                fallback=fallback,
             )
         return HeymarketConversations(self, filters, inbox)
 
@@ -492,9 +536,11 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         except AuthError:
             raise
         except ApiError as exc:
-            log.info("conversation enrichment unavailable: %s", exc.user_message())
+            if endpoint_missing(exc):
+                self._found_missing(exc)
+            else:
+                log.info("conversation enrichment unavailable: %s", exc.user_message())
             self._enrich_available = False
-            self._enrich_missing = exc.status in MISSING_STATUSES
             return {}, None, False
         self._enrich_available = True
         more = rows > 0 and oldest is not None and (before is None or oldest < before)

@@ -4,24 +4,48 @@ Body ``{"id": <member id>, "filters": {"inboxes": [...], "closed": bool, "unread
 "date": RFC 3339}``: conversations updated strictly before ``date``, newest first; the next
 page passes the last row's ``updated`` as ``date``; an empty array ends. One request per
 page, instead of walking every message of the team.
+
+A server without the endpoint (404, 405, 501, or a 400 that says the path is unknown: see
+:func:`endpoint_missing`) is not an error: the list falls back to the team-wide message walk
+(``fallback``), which every heymarket server has. 401/403/429/5xx are errors as anywhere.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox_tui.api.parse import as_bool, opt_str, parse_time, skip, str_id
 from inbox_tui.dates import rfc3339
-from inbox_tui.errors import BadResponse
+from inbox_tui.errors import ApiError, BadResponse
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, conversation_key
 from inbox_tui.phone import valid_e164
 
 log = logging.getLogger("inbox_tui.api")
 FUTURE = timedelta(days=1)
+MISSING_STATUSES = frozenset({404, 405, 501})  # no such endpoint / method / feature
+# What a 400 says when the server does not know the path (rather than refusing the body).
+_UNKNOWN_PATH = re.compile(
+    r"unknown (endpoint|path|route|url)|no such (endpoint|path|route)|(endpoint|route|path)"
+    r" (not found|does not exist|unknown)|not implemented|unsupported (endpoint|path)",
+    re.IGNORECASE,
+)
+# A 404 about something the body named (a wrong member id) is not a missing endpoint.
+_NAMED_THING = re.compile(r"\b(member|inbox|user|team)\b", re.IGNORECASE)
+
+
+def endpoint_missing(error: ApiError) -> bool:
+    """True when ``error`` says the server lacks the endpoint (not that the request failed):
+    404, 405, 501, or a 400 whose message says the path is unknown. A 401/403/429/5xx, or a
+    400 about the body, is an error of the request, not a missing endpoint; so is a 404 that
+    names a member, inbox, user or team (the body's id was not found)."""
+    if error.status in MISSING_STATUSES:
+        return not _NAMED_THING.search(error.detail or "")
+    return error.status == 400 and bool(_UNKNOWN_PATH.search(error.detail or ""))
 
 
 def parse_conversation_row(raw: Any) -> Conversation | None:
@@ -75,13 +99,17 @@ def parse_conversation_page(data: Any) -> tuple[list[Conversation], str | None, 
 
 
 PostJson = Callable[[dict[str, Any]], Awaitable[tuple[list[Conversation], str | None, int]]]
+Fallback = Callable[[ApiError], Any]
+"""Called with the error when the server lacks the endpoint: returns the pager to use instead
+(a :class:`~inbox_tui.core.backend.ConversationPager`)."""
 
 
 class ConversationList:
     """A :class:`~inbox_tui.core.backend.ConversationPager` over ``POST /v1/conversations``.
 
     ``before``/``after`` of ``filters`` are applied (``before`` as the first cursor);
-    ``closed``/``unread`` are sent as server filters when given."""
+    ``closed``/``unread`` are sent as server filters when given. With ``fallback``, a
+    server that lacks the endpoint on the first page is paged by the pager it returns."""
 
     def __init__(
         self,
@@ -92,8 +120,11 @@ class ConversationList:
         *,
         closed: bool | None = None,
         unread: bool | None = None,
+        fallback: Fallback | None = None,
     ) -> None:
         self._post = post
+        self._fallback = fallback
+        self.replaced_by: Any = None  # the fallback pager, once the endpoint proved missing
         self.member_id = member_id
         self._inboxes = inboxes
         self.filters = filters
@@ -106,6 +137,8 @@ class ConversationList:
 
     @property
     def exhausted(self) -> bool:
+        if self.replaced_by is not None:
+            return bool(self.replaced_by.exhausted)
         return self._exhausted
 
     async def body(self) -> dict[str, Any]:
@@ -118,9 +151,18 @@ class ConversationList:
         return {"id": self.member_id, "filters": filters, "date": date}
 
     async def next_page(self) -> list[Conversation]:
+        if self.replaced_by is not None:
+            return list(await self.replaced_by.next_page())
         if self._exhausted:
             return []
-        rows, cursor, count = await self._post(await self.body())
+        try:
+            rows, cursor, count = await self._post(await self.body())
+        except ApiError as error:
+            # Only before any row came: a list is never stitched from two sources.
+            if self._fallback is None or self.requests or not endpoint_missing(error):
+                raise
+            self.replaced_by = self._fallback(error)
+            return list(await self.replaced_by.next_page())
         self.requests += 1
         after = self.filters.after
         fresh = [c for c in rows if c.key not in self._keys]

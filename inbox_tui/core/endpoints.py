@@ -2,7 +2,9 @@
 and account): a server that answered 404/400/405 is not asked again on every start. Each
 entry is re-asked after :data:`REASK_AFTER`, in case the server gained it.
 
-A backend takes part by implementing :class:`OptionalEndpoints`; others are left alone."""
+A backend takes part by implementing :class:`OptionalEndpoints`; others are left alone. What
+a run finds missing is said once (:func:`announce`, for the status line); an endpoint
+remembered from an earlier run is not asked and not announced again."""
 
 from __future__ import annotations
 
@@ -26,6 +28,20 @@ class OptionalEndpoints(Protocol):
 
     def assume_missing(self, names: frozenset[str]) -> None:
         """Do not try ``names`` this run (remembered from an earlier one)."""
+
+
+def announce(backend: object, announced: set[str]) -> str | None:
+    """One line about the endpoints ``backend`` found missing this run that are not in
+    ``announced`` (which then records them), or None. Backends may word it
+    (``describe_missing(name)``); else the name is given."""
+    if not isinstance(backend, OptionalEndpoints):
+        return None
+    new = sorted(backend.missing_endpoints() - announced)
+    if not new:
+        return None
+    announced.update(new)
+    describe = getattr(backend, "describe_missing", None)
+    return "; ".join(describe(n) if callable(describe) else f"The server lacks {n}" for n in new)
 
 
 def _parse(value: str | None) -> dict[str, float]:

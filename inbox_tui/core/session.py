@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inbox_tui.clock import Clock, utc_now
 from inbox_tui.config import ConfigError, Profile
@@ -41,6 +42,9 @@ from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Inbox, Message
 from inbox_tui.store import DEFAULT_CACHE_MAX_MB, MessagePosition, SearchHit, Store
 from inbox_tui.text import one_line
+
+if TYPE_CHECKING:
+    from inbox_tui.core.previews import PreviewSource
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +117,6 @@ class CachedCount(int):
 
 
 class Session:
-    triage: TriageActions | None = None  # the write path (issue 12); None: none wired yet
-
     def __init__(
         self,
         backend: Backend,
@@ -139,7 +141,9 @@ class Session:
         self.thread: CachedThread | None = None
         self.poller: Poller | None = None
         # The write path (issue 12): reply, notes, close, assign, mark read, drafts.
-        self.triage = SessionTriage(self)
+        self.triage: TriageActions = SessionTriage(self)
+        self._announced: set[str] = set()  # missing endpoints already said
+        self._previews: PreviewSource | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -246,6 +250,11 @@ class Session:
 
     async def synced_at(self) -> datetime | None:
         return await self._require_conversations().synced_at()
+
+    def endpoint_notice(self) -> str | None:
+        """Once per run and endpoint: the server lacks an optional endpoint (e.g. heymarket's
+        conversations API) and the app works without it; None when there is nothing new."""
+        return endpoints.announce(self.backend, self._announced)
 
     async def top_rows(self, shown: int) -> tuple[list[Conversation], ConversationPager] | None:
         """The top of the cached list again (after a sync or a poll), as many rows as are
@@ -386,6 +395,17 @@ class Session:
         state = await self.store.thread_state(key)
         total = await self.store.read(thread_search.count_matches, key, term) if count else None
         return found, state.complete, total
+
+    async def preview_of(
+        self, conversation: Conversation, wanted: Callable[[], bool] = lambda: True
+    ) -> Message | None:
+        """The newest message of a list row that came without one (heymarket's conversations
+        API): cached, else fetched once (see :mod:`inbox_tui.core.previews`)."""
+        if self._previews is None:
+            from inbox_tui.core.previews import PreviewSource
+
+            self._previews = PreviewSource(self.store, None if self.offline else self.backend)
+        return await self._previews.latest(conversation, wanted)
 
     async def conversation_of(self, hit: SearchHit) -> Conversation | None:
         return await self.store.get_conversation(hit.conversation_key)

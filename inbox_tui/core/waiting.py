@@ -53,6 +53,41 @@ def waiting_from_fields(conversation: Conversation) -> datetime | None:
     return last_inbound
 
 
+def waiting_since_with_fields(
+    messages: Iterable[Message], last_inbound: datetime | None, replied: datetime | None
+) -> datetime | None:
+    """The waiting rule over the cached ``messages`` and the conversation list's
+    ``last_inbound`` / ``replied`` (heymarket ``POST /v1/conversations``), which come first
+    (at start, offline, before a conversation's messages are fetched). Precedence:
+
+    1. The messages decide alone when they are at least as new as both fields (the cache
+       has seen what the fields describe): the rule exactly, so a note or a failed send the
+       vendor may count as "replied" does not end a wait.
+    2. Otherwise the fields know of newer activity: a reply from either source (the
+       newest of the cached replies and ``replied``) answers everything before it, and the
+       wait starts at the oldest inbound after it, a cached one or ``last_inbound``.
+    3. With neither messages nor fields: not waiting.
+
+    :mod:`inbox_tui.store.waiting` computes the same in SQL (the reply queue)."""
+    messages = list(messages)
+    known = [t for t in (last_inbound, replied) if t is not None]
+    newest = max((m.created_at for m in messages), default=None)
+    if not known or (newest is not None and newest >= max(known)):
+        return waiting_since(messages)
+    replies = [m.created_at for m in messages if is_reply(m)]
+    if replied is not None:
+        replies.append(replied)
+    answered = max(replies, default=None)
+    pending = [
+        m.created_at
+        for m in messages
+        if is_customer_message(m) and (answered is None or m.created_at > answered)
+    ]
+    if last_inbound is not None and (answered is None or last_inbound > answered):
+        pending.append(last_inbound)
+    return min(pending, default=None)
+
+
 @dataclass(frozen=True)
 class WaitingConversation:
     """One row of the reply queue."""

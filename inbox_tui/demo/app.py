@@ -18,7 +18,13 @@ from typing import Any
 
 from inbox_tui.demo import heymarket_api, workspace_api
 from inbox_tui.demo.context import DemoContext
-from inbox_tui.demo.faults import CONTROL_PREFIX, FaultConfig, FaultInjector, Stats
+from inbox_tui.demo.faults import (
+    CONTROL_PREFIX,
+    MISSING_STATUSES,
+    FaultConfig,
+    FaultInjector,
+    Stats,
+)
 from inbox_tui.demo.http import (
     HttpError,
     Request,
@@ -83,10 +89,13 @@ class DemoApp:
         injector = self.injector
         if injector.config.ignore_cursor and injector.eligible(path):
             request = _without_cursor(request)
-        fault = injector.decide(path)
+        lacks = injector.config.lacks(path)
+        fault = None if lacks else injector.decide(path)
         if fault is not None:
             self.stats.record_fault(fault)
-        if fault in _FAULT_STATUS:
+        if lacks:
+            response = self._missing_response(request)
+        elif fault in _FAULT_STATUS:
             response = self._fault_response(fault, request_id)
         elif fault == "lost":  # done on the server, but the client never hears it
             self._route(request)
@@ -152,6 +161,13 @@ class DemoApp:
                 value = f"{config.retry_after:g}"
             response.headers.append(("retry-after", value))
         return response
+
+    def _missing_response(self, request: Request) -> Response:
+        """As a server without this endpoint answers (``FaultConfig.missing``)."""
+        status = self.injector.config.missing_status
+        code, text = MISSING_STATUSES[status]
+        message = text.format(path=request.path, method=request.method)
+        return error_response(status, code, message, request.request_id)
 
     def _route(self, request: Request) -> Response:
         try:

@@ -21,6 +21,13 @@ SLOW_KINDS: tuple[str, ...] = ("drip",)
 LOST_KINDS: tuple[str, ...] = ("lost",)
 KNOWN_KINDS: tuple[str, ...] = FAULT_KINDS + SLOW_KINDS + LOST_KINDS
 CONTROL_PREFIX = "/_demo/"
+# How a server says it lacks an endpoint (``FaultConfig.missing``).
+MISSING_STATUSES: dict[int, tuple[str, str]] = {
+    404: ("not_found", "no such endpoint {path}"),
+    405: ("method_not_allowed", "{method} not allowed on {path}"),
+    400: ("bad_request", "unknown endpoint {path}"),
+    501: ("not_implemented", "{path} is not implemented on this server"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,8 @@ class FaultConfig:
     = every API path; ``/_demo/`` control paths are never faulted). ``ignore_cursor``: every
     eligible request is answered as if it had no paging cursor (heymarket ``timestamp`` and
     ``created_at``, workspace ``endDate`` and ``page``), like a server that ignores it.
+    ``missing``: exact API paths this server lacks (e.g. ``/v1/conversations``, an optional
+    endpoint), answered with ``missing_status``: 404 / 405 / 501, or 400 "unknown endpoint".
     """
 
     rate: float = 0.0
@@ -44,8 +53,12 @@ class FaultConfig:
     paths: tuple[str, ...] = ()
     ignore_cursor: bool = False
     drip_seconds: float = 1.0
+    missing: tuple[str, ...] = ()
+    missing_status: int = 404
 
     def __post_init__(self) -> None:
+        if self.missing_status not in MISSING_STATUSES:
+            raise ValueError(f"missing_status must be one of {sorted(MISSING_STATUSES)}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"fault rate must be within 0..1, got {self.rate}")
         unknown = {k for k in (*self.kinds, *self.schedule) if k is not None} - set(KNOWN_KINDS)
@@ -64,7 +77,7 @@ class FaultConfig:
         if extra:
             raise ValueError(f"unknown fault option(s): {sorted(extra)}")
         values = dict(data)
-        for key in ("kinds", "schedule", "paths"):
+        for key in ("kinds", "schedule", "paths", "missing"):
             if key in values:
                 if not isinstance(values[key], list):
                     raise ValueError(f"{key} must be a list")
@@ -83,7 +96,13 @@ class FaultConfig:
             "paths": list(self.paths),
             "ignore_cursor": self.ignore_cursor,
             "drip_seconds": self.drip_seconds,
+            "missing": list(self.missing),
+            "missing_status": self.missing_status,
         }
+
+    def lacks(self, path: str) -> bool:
+        """This server has no ``path`` (``missing``); control paths always exist."""
+        return path in self.missing and not path.startswith(CONTROL_PREFIX)
 
 
 class FaultInjector:

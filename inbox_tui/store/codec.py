@@ -159,11 +159,34 @@ def message_from_row(row: tuple[Any, ...]) -> Message:
 
 CONVERSATION_COLUMNS = (
     "key, contact, name, inbox_id, last_us, unread, flagged, has_failed, preview, status, "
-    "last_json, triage"
+    "last_json, triage, last_inbound_us, replied_us"
 )
 # Conversation-list fields some APIs give (``POST /v1/conversations``), kept as one JSON
-# column (``conversations.triage``): None when the API said none of them.
-_TRIAGE_FIELDS = ("assigned_to", "closed", "last_inbound_at", "replied_at", "opted_out")
+# column (``conversations.triage``): None when the API said none of them. The two times of
+# the waiting rule have their own columns (``last_inbound_us``, ``replied_us``: schema 4).
+_TRIAGE_FIELDS = ("assigned_to", "closed", "opted_out")
+_WAIT_FIELDS = ("last_inbound_at", "replied_at")
+
+
+def _opt_us(value: datetime | None) -> int | None:
+    return None if value is None else to_us(value)
+
+
+def legacy_wait_fields(js: str | None) -> tuple[int | None, int | None]:
+    """``last_inbound_at`` / ``replied_at`` as a version before schema 4 kept them in the
+    ``triage`` JSON, in microseconds (None where absent or unreadable)."""
+    try:
+        data = json.loads(js) if js else {}
+    except ValueError:
+        return None, None
+    out: list[int | None] = []
+    for name in _WAIT_FIELDS:
+        value = data.get(name) if isinstance(data, dict) else None
+        try:
+            out.append(to_us(datetime.fromisoformat(value)) if isinstance(value, str) else None)
+        except ValueError:
+            out.append(None)
+    return out[0], out[1]
 
 
 def triage_json(conv: Conversation) -> str | None:
@@ -205,6 +228,8 @@ def conversation_row(conv: Conversation) -> tuple[Any, ...]:
                 conv.status,
                 dump_json(last) if last is not None else None,
                 triage_json(conv),
+                _opt_us(conv.last_inbound_at),
+                _opt_us(conv.replied_at),
             ),
         )
     )
@@ -216,6 +241,9 @@ def conversation_from_row(row: tuple[Any, ...]) -> Conversation:
     ]
     last = Message.model_validate_json(js) if js else None
     extra = _triage_fields(row[11] if len(row) > 11 else None)
+    if len(row) > 13:
+        extra["last_inbound_at"] = None if row[12] is None else from_us(row[12])
+        extra["replied_at"] = None if row[13] is None else from_us(row[13])
     return Conversation(
         **extra,
         key=key,

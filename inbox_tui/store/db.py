@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 5.0  # seconds another inbox-tui may hold the write lock before we give up
 QUICK_CHECK_MAX_BYTES = 128 * 1024 * 1024  # bigger files skip the open-time check (speed)
 COMPANIONS = ("-wal", "-shm", "-journal")
@@ -261,7 +261,28 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: sqlite3.Connection) -> None:
+    """The conversations API's ``last_inbound`` / ``replied`` in their own columns, so the
+    reply queue (SQL, see ``store/waiting.py``) has the waiting time of a conversation whose
+    messages are not cached yet: offline and at start, before any poll. Values an earlier
+    version kept in the ``triage`` JSON are copied over (that column may not exist yet: a
+    new file gets it from :func:`ensure_side_tables` after the numbered steps)."""
+    conn.execute("ALTER TABLE conversations ADD COLUMN last_inbound_us INTEGER")
+    conn.execute("ALTER TABLE conversations ADD COLUMN replied_us INTEGER")
+    if "triage" not in {r[1] for r in conn.execute("PRAGMA table_info(conversations)")}:
+        return
+    from inbox_tui.store.codec import legacy_wait_fields
+
+    cursor = conn.execute("SELECT key, triage FROM conversations WHERE triage IS NOT NULL")
+    while rows := cursor.fetchmany(2000):
+        updates = [(*legacy_wait_fields(js), key) for key, js in rows]
+        conn.executemany(
+            "UPDATE conversations SET last_inbound_us = ?, replied_us = ? WHERE key = ?",
+            [u for u in updates if u[0] is not None or u[1] is not None],
+        )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 # Additions that need no version step: created when missing on every writable open, so they
 # merge with any numbered migration and an older inbox-tui still opens the file (it names

@@ -127,6 +127,11 @@ WHERE messages.json IS NOT excluded.json OR messages.body IS NOT excluded.body
 RETURNING rowid
 """
 
+# The message is the conversation's newest: newer than the row's activity, or (a row from a
+# conversation list, whose ``updated`` may be later than any message, e.g. a status change)
+# the newest message cached for it. Then it becomes the row's preview.
+_NEWEST = """(excluded.last_us >= conversations.last_us OR excluded.last_us >= (
+    SELECT max(m.created_us) FROM messages m WHERE m.conversation_key = excluded.key))"""
 _UPSERT_CONVERSATION_FROM_MESSAGE = """
 INSERT INTO conversations (key, contact, name, inbox_id, last_us, unread, flagged, has_failed,
                            preview, last_json)
@@ -135,15 +140,12 @@ ON CONFLICT (key) DO UPDATE SET
     -- A new inbound message older than what the row already accounts for (a conversation
     -- list row's ``updated`` says the server's read state covers it) does not make it unread.
     unread = conversations.unread OR (excluded.unread AND excluded.last_us > conversations.last_us),
-    has_failed = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.has_failed
-                      ELSE conversations.has_failed END,
-    preview = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.preview
-                   ELSE conversations.preview END,
-    last_json = CASE WHEN excluded.last_us >= conversations.last_us THEN excluded.last_json
-                     ELSE conversations.last_json END,
+    has_failed = CASE WHEN {newest} THEN excluded.has_failed ELSE conversations.has_failed END,
+    preview = CASE WHEN {newest} THEN excluded.preview ELSE conversations.preview END,
+    last_json = CASE WHEN {newest} THEN excluded.last_json ELSE conversations.last_json END,
     name = coalesce(conversations.name, excluded.name),
     last_us = max(conversations.last_us, excluded.last_us)
-"""
+""".replace("{newest}", _NEWEST)
 
 
 def upsert_messages(
@@ -213,6 +215,11 @@ ON CONFLICT (key) DO UPDATE SET
     status = excluded.status,
     synced_us = excluded.synced_us,
     triage = coalesce(excluded.triage, conversations.triage),
+    -- The vendor's times only move forward; a list without them keeps the cached ones.
+    last_inbound_us = coalesce(max(excluded.last_inbound_us, conversations.last_inbound_us),
+                               excluded.last_inbound_us, conversations.last_inbound_us),
+    replied_us = coalesce(max(excluded.replied_us, conversations.replied_us),
+                          excluded.replied_us, conversations.replied_us),
     preview = CASE WHEN excluded.last_us >= conversations.last_us
                         AND excluded.last_json IS NOT NULL THEN excluded.preview
                    ELSE conversations.preview END,

@@ -35,6 +35,7 @@ from inbox_tui.ui.key_overrides import apply_overrides
 from inbox_tui.ui.keymap import identify
 from inbox_tui.ui.list_follow import CursorKeeper
 from inbox_tui.ui.list_loader import ListLoader
+from inbox_tui.ui.list_previews import ListPreviews
 from inbox_tui.ui.palette import InboxCommands
 from inbox_tui.ui.saved_views import BINDINGS as SAVED_VIEW_KEYS
 from inbox_tui.ui.saved_views import SavedViews
@@ -124,6 +125,7 @@ class InboxApp(App[None]):
         self.waiting = WaitingFeed(self)
         self.triage_keys = TriageKeys(self)
         self.saved_views = SavedViews(self)
+        self.previews = ListPreviews(self)
 
     @property
     def offline(self) -> bool:
@@ -186,6 +188,7 @@ class InboxApp(App[None]):
             self.notify(opening.notice, severity="warning", timeout=8, markup=False)
         self.reload(count=False)
         self.triage_keys.start()
+        self.previews.start()
         self.set_interval(60, self.background.tick)
         # The cache limit is enforced a little later: not competing with first paint.
         self.set_timer(self.enforce_delay, self.background.enforce_limit)
@@ -274,6 +277,7 @@ class InboxApp(App[None]):
         self.status.set_listed(event.total)
         self.keeper.on_loaded(event.exhausted)
         self.refresh_queue()
+        self.previews.schedule()
         self.errors.resolved(Source.LIST)
         self.lists.start_side_loads()
 

@@ -46,7 +46,7 @@ class ComposeFlow:
         self._finished: set[str] = set()  # local ids whose end (sent/undone/failed) was handled
 
     @property
-    def triage(self) -> TriageActions | None:
+    def triage(self) -> TriageActions:
         return self.app.session.triage
 
     @property
@@ -70,8 +70,6 @@ class ComposeFlow:
 
     async def _open(self, conversation: Conversation, private: bool) -> None:
         triage = self.triage
-        if triage is None:
-            return
         await self._close()
         try:
             draft = await triage.load_draft(conversation)
@@ -130,8 +128,6 @@ class ComposeFlow:
 
     async def _save_draft(self, draft: Draft) -> None:
         triage = self.triage
-        if triage is None:
-            return
         try:
             await triage.save_draft(draft)
         except asyncio.CancelledError:
@@ -153,8 +149,6 @@ class ComposeFlow:
         from inbox_tui.ui.screens.triage_pickers import TemplatePicker
 
         triage = self.triage
-        if triage is None:
-            return
         try:
             templates = await triage.templates()
         except asyncio.CancelledError:
@@ -178,7 +172,7 @@ class ComposeFlow:
     def send(self) -> None:
         compose = self.widget
         triage = self.triage
-        if compose is None or triage is None:
+        if compose is None:
             self.keys.say("Press r to reply or p for a private note first")
             return
         text, media_url = compose.text, compose.media_url
@@ -289,7 +283,7 @@ class ComposeFlow:
             for p in self.pending
             if p.state is SendState.WAITING and (shown is None or p.conversation.key == shown.key)
         ]
-        if triage is None or not waiting:
+        if not waiting:
             self.keys.say("Nothing to undo", timeout=2)
             return
         pending = waiting[-1]

@@ -90,6 +90,7 @@ class ListLoader:
             return
         app.header.set_cache_note("")
         app.errors.resolved(Source.LIST)
+        self.announce_endpoints()
         if not start.has_rows:
             app.conversation_list.load(session.cached_list().pager, local)
         elif changed:
@@ -110,8 +111,16 @@ class ListLoader:
                 break
         rows.replace_rows(*top)
 
+    def announce_endpoints(self) -> None:
+        """Say once (a notice; the backend logs it) that the server lacks an optional
+        endpoint the app works without, e.g. heymarket's conversations API."""
+        notice = self.app.session.endpoint_notice()
+        if notice:
+            self.app.notify(notice, title="Server", timeout=10, markup=False)
+
     def start_side_loads(self) -> None:
         app = self.app
+        self.announce_endpoints()  # a list loaded (or failed): the server has been asked
         if app.side_loads_pending:
             app.side_loads_pending = False
             if app.offline:  # nothing but the cache: no count, no inbox list

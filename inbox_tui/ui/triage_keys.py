@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITES = frozenset({"reply", "note", "send", "close", "read", "assign"})
-NO_WRITE_PATH = "This connection has no write path: nothing can be sent from here."
 
 
 class TriageKeys:
@@ -48,14 +47,12 @@ class TriageKeys:
         self.compose = ComposeFlow(self)
 
     @property
-    def triage(self) -> TriageActions | None:
+    def triage(self) -> TriageActions:
         return self.app.session.triage
 
     def start(self) -> None:
         """At mount: the read-only marker, and member names for the assignee badges."""
         triage = self.triage
-        if triage is None:
-            return
         if triage.read_only_reason is not None:
             self.app.header.set_read_only(True)
         self.spawn(self.load_members, "triage-members")
@@ -99,9 +96,6 @@ class TriageKeys:
     def _writable(self) -> TriageActions | None:
         """The write path, or None after saying why there is none (nothing is attempted)."""
         triage = self.triage
-        if triage is None:
-            self.say(NO_WRITE_PATH, severity="warning")
-            return None
         reason = triage.read_only_reason
         if reason is not None:
             self.say(f"Read-only: {one_line(reason, 200)}", severity="warning", timeout=6)
@@ -131,8 +125,6 @@ class TriageKeys:
 
     async def load_members(self) -> list[Member]:
         triage = self.triage
-        if triage is None:
-            return []
         if self._members is None:
             try:
                 self._members = await triage.members()
@@ -181,7 +173,7 @@ class TriageKeys:
 
     def toggle_closed(self) -> None:
         triage, conversation = self.triage, self._target()
-        if triage is None or conversation is None:
+        if conversation is None:
             return
         closed = not is_closed(conversation)
         update = {"closed": closed, "status": "closed" if closed else "open"}
@@ -191,7 +183,7 @@ class TriageKeys:
 
     def toggle_read(self) -> None:
         triage, conversation = self.triage, self._target()
-        if triage is None or conversation is None:
+        if conversation is None:
             return
         read = conversation.unread
         done = "Mark read" if read else "Mark unread"
@@ -210,7 +202,7 @@ class TriageKeys:
 
         triage = self.triage
         members = members_of_inbox(await self.load_members(), conversation.inbox_id)
-        if triage is None or not members:
+        if not members:
             self.say("No team members to assign to (members could not be loaded)")
             return
 

@@ -18,6 +18,7 @@ from inbox_tui.core.waiting import (
     wait_text,
     waiting_from_fields,
     waiting_since,
+    waiting_since_with_fields,
 )
 from inbox_tui.models import Conversation
 from inbox_tui.store import Store
@@ -152,4 +153,95 @@ async def test_sql_agrees_with_the_pure_function(tmp_path_factory, events) -> No
             await store.upsert_messages(thread)
         rows = await store.read(waiting_conversations)
     expected = waiting_since(thread)
+    assert (rows[0].since if rows else None) == expected
+
+
+# -- the conversation list's last_inbound / replied (stored; schema 4) ---------------------
+def listed(conv: int, last_inbound: int | None, replied: int | None, **extra: object):
+    """A conversations-API row of ``conv`` (times in minutes after T0)."""
+    base = msg(conv, 0)
+    return Conversation(
+        key=base.conversation_key,
+        contact=base.contact,
+        last_at=_at(max(t for t in (last_inbound, replied, 0) if t is not None)),
+        last_inbound_at=None if last_inbound is None else _at(last_inbound),
+        replied_at=None if replied is None else _at(replied),
+        status="open",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_fields_alone_wait_from_last_inbound_unless_replied_after() -> None:
+    assert waiting_since_with_fields([], _at(3), None) == _at(3)
+    assert waiting_since_with_fields([], _at(3), _at(1)) == _at(3)
+    assert waiting_since_with_fields([], _at(3), _at(4)) is None
+    assert waiting_since_with_fields([], None, _at(4)) is None
+    assert waiting_since_with_fields([], None, None) is None
+
+
+def test_messages_that_cover_the_fields_decide_notes_and_failed_sends_are_no_reply() -> None:
+    """The vendor may count a note or a failed send as "replied": the cached thread, which
+    has seen it, says the customer still waits (issue 13's rule)."""
+    thread = [msg(1, 0, inbound=True), note(1, 1), msg(1, 2, inbound=False, status="failed")]
+    assert waiting_since_with_fields(thread, _at(0), _at(2)) == _at(0)
+
+
+def test_newer_fields_count_with_older_messages() -> None:
+    older = [msg(1, 0, inbound=True), msg(1, 1, inbound=True)]
+    # Answered after the cached messages (a reply not cached yet): not waiting.
+    assert waiting_since_with_fields(older, _at(1), _at(5)) is None
+    # A newer inbound the cache has not seen, nothing answered: the cached burst is older.
+    assert waiting_since_with_fields(older, _at(6), None) == _at(0)
+    # Replied, then a newer inbound: waiting since that one.
+    assert waiting_since_with_fields(older, _at(7), _at(5)) == _at(7)
+
+
+async def test_stored_fields_put_a_conversation_without_messages_in_the_queue(
+    store: Store,
+) -> None:
+    await store.upsert_conversations(
+        [listed(1, 2, None), listed(2, 1, 3), listed(3, 0, None, closed=True)]
+    )
+    await store.upsert_conversations([listed(3, 0, None).model_copy(update={"status": "closed"})])
+    rows = await store.read(waiting_conversations)
+    assert [(r.conversation.contact[-1], r.since, r.unanswered) for r in rows] == [("1", _at(2), 1)]
+    # A reply fetched later (newer than the fields) takes it out.
+    await store.upsert_messages([msg(1, 3, inbound=False, status="sent")])
+    assert await store.read(waiting_conversations) == []
+
+
+_field = st.one_of(st.none(), st.integers(0, 30))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_kinds, st.integers(0, 30)), max_size=8),
+    _field,
+    _field,
+)
+async def test_sql_agrees_with_the_pure_function_with_fields(
+    tmp_path_factory, events, last_inbound, replied
+) -> None:
+    thread = []
+    for n, (kind, minute) in enumerate(events):
+        m = msg(
+            7,
+            n,
+            inbound=kind in ("in", "in-note"),
+            seconds=minute * 60,
+            status="failed" if kind == "failed" else None,
+        )
+        if kind in ("note", "in-note"):
+            m = m.model_copy(update={"kind": "private comment"})
+        thread.append(m)
+    async with await Store.open(tmp_path_factory.mktemp("w") / "c.sqlite3") as store:
+        await store.upsert_conversations([listed(7, last_inbound, replied)])
+        if thread:
+            await store.upsert_messages(thread)
+        rows = await store.read(waiting_conversations)
+    expected = waiting_since_with_fields(
+        thread,
+        None if last_inbound is None else _at(last_inbound),
+        None if replied is None else _at(replied),
+    )
     assert (rows[0].since if rows else None) == expected

@@ -169,3 +169,25 @@ def test_stall_does_not_delay_stop(small: Dataset) -> None:
     # The graceful shutdown finished despite the stalled request: stop() never had to force
     # the exit (it does after waiting 5 s for a stuck server thread).
     assert uvicorn_server is not None and not uvicorn_server.force_exit
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [(404, "no such endpoint"), (405, "not allowed"), (400, "unknown endpoint"), (501, "not")],
+)
+def test_missing_paths_answer_like_a_server_without_the_endpoint(
+    client: httpx.Client, server: DemoServer, status: int, says: str
+) -> None:
+    """``missing``: a server without an optional endpoint (heymarket's conversations API)."""
+    server.set_faults(FaultConfig(missing=("/v1/conversations",), missing_status=status))
+    body = {"id": 7, "filters": {}}
+    for _ in range(2):  # every time, not once
+        r = client.post("/v1/conversations", json=body)
+        assert r.status_code == status and says in r.json()["message"]
+        assert r.headers["x-request-id"]
+    assert client.post("/v1/messages/all", json={"created_at": "2999-01-01T00:00:00Z"}).is_success
+    assert server.stats.paths["/v1/conversations"] == 2  # still counted as received
+    control = client.put("/_demo/faults", json={"missing": ["/v1/x"], "missing_status": 501})
+    assert control.json()["missing"] == ["/v1/x"] and server.faults.missing_status == 501
+    with pytest.raises(ValueError, match="missing_status"):
+        FaultConfig(missing=("/v1/x",), missing_status=500)

@@ -15,6 +15,7 @@ from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation
 from inbox_tui.store import Store
 from inbox_tui.store.conversation_flags import conversation_facts
+from inbox_tui.store.waiting import waiting_conversations
 
 NOW = T0 + timedelta(hours=2)
 
@@ -131,3 +132,15 @@ async def test_the_flagged_pager_narrows_every_page(store: Store) -> None:
     assert not pager.exhausted
     assert [c.contact for c in await pager.next_page()] == [contact_of(5)]
     assert pager.exhausted
+
+
+async def test_waiting_agrees_with_the_queue_when_the_list_knows_newer_activity(
+    store: Store,
+) -> None:
+    """Conversation 2 is answered in the cache, but the conversations API says a newer
+    inbound came (its messages not fetched yet): the queue lists it, so the flag keeps it."""
+    newer = row(2, last_inbound_at=T0 + timedelta(minutes=5), replied_at=T0 + timedelta(minutes=1))
+    await store.upsert_conversations([newer])
+    queued = {w.conversation.key for w in await store.read(waiting_conversations)}
+    assert newer.key in queued
+    assert await keys_kept(store, [newer], waiting_only=True) == [2]

@@ -108,3 +108,31 @@ async def test_an_inbound_message_the_row_already_covers_does_not_make_it_unread
     await store.upsert_messages([inbound("new", T0 + timedelta(minutes=5))], mark_unread=True)
     got = await store.get_conversation("413:+14155550111")
     assert got is not None and got.unread is True
+
+
+async def test_messages_fetched_after_a_list_row_become_its_preview(store: Store) -> None:
+    """A conversations-API row's ``updated`` may be later than its newest message (a status
+    change): the messages fetched for it still give it a preview, the newest of them."""
+    from datetime import timedelta
+
+    def message(n: int, minutes: int) -> Message:
+        return Message(
+            id=str(n),
+            source="heymarket",
+            conversation_key="413:+14155550111",
+            contact="+14155550111",
+            inbox_id="413",
+            direction=Direction.INBOUND if n % 2 else Direction.OUTBOUND,
+            body=f"message {n}",
+            created_at=T0 + timedelta(minutes=minutes),
+        )
+
+    await store.upsert_conversations([conv(status="open").model_copy(update={"last_at": T0})])
+    await store.upsert_messages([message(1, -30), message(2, -20)])
+    got = await store.get_conversation("413:+14155550111")
+    assert got is not None and got.last_message is not None
+    assert got.last_message.body == "message 2" and got.last_at == T0  # the row keeps its time
+    await store.upsert_messages([message(3, -40)])  # older (scroll-back): not the preview
+    got = await store.get_conversation("413:+14155550111")
+    assert got is not None and got.last_message is not None
+    assert got.last_message.body == "message 2"

@@ -19,7 +19,7 @@ from inbox_tui.ui.widgets.compose import Compose
 SIZE = (120, 36)
 
 
-def triage_app(triage: FakeTriage | None, conversations: int = 10) -> InboxApp:
+def triage_app(triage: FakeTriage, conversations: int = 10) -> InboxApp:
     app = make_app(FakeBackend(conversations))
     app.session.triage = triage
     return app
@@ -263,15 +263,6 @@ async def test_read_only_shows_the_reason_and_attempts_nothing() -> None:
         assert sum("no documented writes" in note for note in notes(app)) == 5
         assert triage.writes == []
         assert not [c for c in triage.calls if c[0] in {"load_draft", "save_draft"}]
-
-
-async def test_without_a_write_path_the_keys_say_so() -> None:
-    app = triage_app(None)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_thread(pilot)
-        await pilot.press("r")
-        await settle(pilot, lambda: any("no write path" in n for n in notes(app)))
-        assert not app.query(Compose)
 
 
 async def test_ctrl_t_inserts_a_template_with_merge_tokens_filled() -> None:

@@ -43,6 +43,7 @@ TRIAGE_LIST_BINDINGS = [
 NARROW_ROW_WIDTH = 40  # below this many cells a conversation takes one line instead of two
 MAX_PAGES_PER_FETCH = 50  # bound on pages walked at once when local filters hide most rows
 MARK_UNREAD, MARK_FLAGGED, MARK_FAILED = "●", "⚑", "✗"
+PREVIEW_PENDING = "…"  # a row whose text is still being fetched (conversations API rows)
 MARK_OVERDUE = "!"  # waiting longer than reply_within: a mark, not only a colour
 
 
@@ -170,6 +171,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._waiting: dict[str, datetime] = {}  # key -> since when the customer waits
         self._reply_within: timedelta | None = None
         self._member_names: dict[str, str] = {}
+        self._no_preview: set[str] = set()  # rows known to have no message to preview
         # The list view (Mine, Open, ...): a filter over the rows loaded (see set_view).
         self.view: Callable[[Conversation], bool] | None = None
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -217,6 +219,19 @@ class ConversationList(ScrollView, can_focus=True):
             return None
         waited = max(self._now - since, timedelta(0))
         return f"waiting {wait_text(waited)}", overdue(waited, self._reply_within)
+
+    def visible_conversations(self) -> list[Conversation]:
+        """The rows on screen now (work worth doing only for what is seen)."""
+        height = max(self.scrollable_content_region.height, 1)
+        top = int(self.scroll_y)
+        first, last = top // self._row_height, (top + height - 1) // self._row_height
+        return self._rows[first : last + 1]
+
+    def set_no_preview(self, key: str) -> None:
+        """The row ``key`` has no message to preview: no placeholder for it."""
+        if key not in self._no_preview:
+            self._no_preview.add(key)
+            self._invalidate()
 
     def set_member_names(self, names: dict[str, str]) -> None:
         """Member id → name, for the assignee badge."""
@@ -634,7 +649,7 @@ class ConversationList(ScrollView, can_focus=True):
     def _preview(self, conversation: Conversation) -> str:
         message = conversation.last_message
         if message is None:
-            return ""
+            return "" if conversation.key in self._no_preview else PREVIEW_PENDING
         prefix = "You: " if message.direction == Direction.OUTBOUND else ""
         if message.is_note:
             prefix = "Note: "
