@@ -134,13 +134,16 @@ async def test_the_flagged_pager_narrows_every_page(store: Store) -> None:
     assert pager.exhausted
 
 
-async def test_waiting_agrees_with_the_queue_when_the_list_knows_newer_activity(
+async def test_waiting_agrees_with_the_queue_when_the_list_knows_a_newer_reply(
     store: Store,
 ) -> None:
-    """Conversation 2 is answered in the cache, but the conversations API says a newer
-    inbound came (its messages not fetched yet): the queue lists it, so the flag keeps it."""
-    newer = row(2, last_inbound_at=T0 + timedelta(minutes=5), replied_at=T0 + timedelta(minutes=1))
-    await store.upsert_conversations([newer])
+    """Conversation 3 waits in the cache, but the conversations API says we replied since
+    (that reply not fetched yet): the queue drops it, and so does the flag."""
+    answered = row(
+        3, last_inbound_at=T0 + timedelta(minutes=1), replied_at=T0 + timedelta(minutes=50)
+    )
+    assert await keys_kept(store, [row(3)], waiting_only=True) == [3]
+    await store.upsert_conversations([answered])
     queued = {w.conversation.key for w in await store.read(waiting_conversations)}
-    assert newer.key in queued
-    assert await keys_kept(store, [newer], waiting_only=True) == [2]
+    assert answered.key not in queued
+    assert await keys_kept(store, [answered], waiting_only=True) == []
