@@ -62,6 +62,8 @@ CONVERSATION_FLAGS = frozenset({"failed_only", "waiting_only", "unread_only", "m
 CONVERSATION_ONLY = CONVERSATION_FLAGS | {"closed"}
 # Applied to a listed conversation itself; every other local field to its last message.
 CONVERSATION_FIELDS = frozenset({"contact", "flagged_only"}) | CONVERSATION_ONLY
+# Applied to a listed conversation's last activity (``last_at``), which every row has.
+_DATE_FIELDS = frozenset({"after", "before"})
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _NON_DIGITS = re.compile(r"\D+")
@@ -248,8 +250,9 @@ class Filters(BaseModel):
         return not (self.text and self.text.casefold() not in message.body.casefold())
 
     def matches_conversation(self, conversation: Conversation) -> bool:
-        """These (local) filters applied to a listed conversation: contact, flagged and
-        closed to the conversation itself, the rest to its last message. The conversation
+        """These (local) filters applied to a listed conversation: contact, flagged, closed
+        and the dates (its last activity) to the conversation itself, the rest to its last
+        message (a row of heymarket's conversations API has none). The conversation
         flags (:data:`CONVERSATION_FLAGS`) are not checked here: they need the store (see
         :mod:`inbox_tui.core.conversation_filters`)."""
         active = self.active_fields()
@@ -264,7 +267,11 @@ class Filters(BaseModel):
         last = conversation.last_message
         if self.flagged_only and not (conversation.flagged or (last is not None and last.flagged)):
             return False
-        message_fields = active - CONVERSATION_FIELDS
+        if self.after and conversation.last_at <= self.after:
+            return False
+        if self.before and conversation.last_at >= self.before:
+            return False
+        message_fields = active - CONVERSATION_FIELDS - _DATE_FIELDS
         if not message_fields:
             return True
         if last is None:

@@ -59,9 +59,8 @@ ENRICH_PAGES_PER_BATCH = 5
 # Filters the conversations API list can serve (the rest need each conversation's messages;
 # the conversation flags are checked over the cache by the caller).
 LIST_FILTERS = frozenset(
-    {"before", "after", "contact", "closed", "unread_only"}
-    | {"failed_only", "waiting_only", "mine_only"}
-)
+    {"before", "after", "contact", "closed", "unread_only"} | {"waiting_only", "mine_only"}
+)  # not failed_only: the rows say nothing of failures, the message walk finds them
 # What its body carries: ``filters.closed`` and ``filters.unread`` (see ConversationList).
 LIST_SERVER_FILTERS = frozenset({"closed", "unread_only"})
 
@@ -551,7 +550,7 @@ class HeymarketConversations(ConversationWalk):
     """Conversations discovered from the team-wide message walk, newest activity first."""
 
     def __init__(self, backend: HeymarketBackend, filters: Filters, inbox_id: str | None) -> None:
-        super().__init__(backend.team_walk(filters))
+        super().__init__(backend.team_walk(filters), failed_only=filters.failed_only)
         self.backend = backend
         self.inbox_id = inbox_id
         self._enriched: dict[str, Enrichment] = {}

@@ -11,11 +11,18 @@ class ConversationWalk:
     """Pages of distinct conversations, newest activity first, each from its newest message.
 
     Subclasses say which messages count (:meth:`_wanted`), may fetch what they need before a
-    page is handed out (:meth:`_prepare`) and build the :class:`Conversation`."""
+    page is handed out (:meth:`_prepare`) and build the :class:`Conversation`.
 
-    def __init__(self, pager: TimelinePager | MergedPager, batch: int = 50) -> None:
+    With ``failed_only`` only failed messages count: the walk lists every conversation with
+    a failed message in the walked history, each from its newest failure (the filter
+    "has a failed message", which the list of conversations alone cannot answer)."""
+
+    def __init__(
+        self, pager: TimelinePager | MergedPager, batch: int = 50, *, failed_only: bool = False
+    ) -> None:
         self.pager = pager
         self.batch = batch
+        self.failed_only = failed_only
         self._keys: set[str] = set()
         # Found but not yet returned: kept across a failed request, so a retry loses none.
         self._found: list[Message] = []
@@ -32,7 +39,7 @@ class ConversationWalk:
         found = self._found
         while len(found) < self.batch and not self.pager.exhausted:
             for message in reversed(await self.pager.older()):
-                if not self._wanted(message) or message.conversation_key in self._keys:
+                if message.conversation_key in self._keys or not self._counts(message):
                     continue
                 self._keys.add(message.conversation_key)
                 found.append(message)
@@ -40,6 +47,9 @@ class ConversationWalk:
             await self._prepare(found)
         self._found = []
         return [self._conversation(m) for m in found]
+
+    def _counts(self, message: Message) -> bool:
+        return self._wanted(message) and (message.is_failed or not self.failed_only)
 
     def _wanted(self, message: Message) -> bool:
         return True

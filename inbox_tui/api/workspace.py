@@ -254,7 +254,7 @@ class WorkspaceBackend(HttpBackend):
             )
         else:
             pager = self._pager(filters, {}, f"workspace {self.workspace_id} messages")
-        return WorkspaceConversations(pager)
+        return WorkspaceConversations(pager, failed_only=filters.failed_only)
 
     def thread(
         self,

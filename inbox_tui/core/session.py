@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Filters the cached list serves as well as the server would (they need the cache anyway):
-# with only these active, the list still comes from the cache first.
-CACHED_FLAGS = frozenset({"failed_only", "waiting_only", "mine_only"})
+# with only these active, the list still comes from the cache first. Not "has a failed
+# message": the cache holds only the threads opened so far, so the server's message walk
+# finds the failures (offline, the cache answers alone).
+CACHED_FLAGS = frozenset({"waiting_only", "mine_only"})
 
 StoreOpener = Callable[[], Awaitable[Store]]
 SLOW_OPEN = 0.5  # seconds before a cache that is slow to open is announced

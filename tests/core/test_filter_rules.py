@@ -135,3 +135,15 @@ def test_bad_dates_name_the_field() -> None:
     with pytest.raises(FilterError, match="later than") as caught:
         date_range("2024-01-20", "2024-01-10", fields=("after", "before"))
     assert caught.value.field == "before"
+
+
+def test_dates_match_a_row_without_a_last_message_by_its_last_activity() -> None:
+    """A row of heymarket's conversations API carries no message: the dates apply to its
+    ``updated`` time (last_at), not "no last message, no match"."""
+    bare = conversation().model_copy(update={"last_message": None})
+    after, before = date_range("2024-01-15", "2024-01-15")
+    assert Filters(after=after, before=before).matches_conversation(bare)
+    later, _ = date_range("2024-01-16", None)
+    assert not Filters(after=later).matches_conversation(bare)
+    _, earlier = date_range(None, "2024-01-14")
+    assert not Filters(before=earlier).matches_conversation(bare)

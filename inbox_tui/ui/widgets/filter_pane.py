@@ -66,7 +66,7 @@ PROBE = Filters(
 )
 # The conversation flags: (field, checkbox label, what it means).
 FLAGS: tuple[tuple[str, str, str], ...] = (
-    ("failed_only", "Has a failed message", "any cached message failed, not only the last"),
+    ("failed_only", "Has a failed message", "any message failed, not only the last"),
     ("waiting_only", "Waiting over {reply_within}", "a customer has waited longer for a reply"),
     ("unread_only", "Unread", "conversations marked unread"),
     ("mine_only", "Assigned to me", "owned by the profile's member_id"),
