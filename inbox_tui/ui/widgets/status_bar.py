@@ -201,6 +201,14 @@ class StatusLine(Static):
             else:
                 text.append("nobody waiting")
             text.append(" · ")
+        # The views before the counts: on a narrow terminal they say why the list is short.
+        if self.saved_view:
+            text.append(f"saved view: {one_line(self.saved_view, 30)}", style="bold")
+            text.append(" · ")
+        if self.view:
+            # Open / Closed go to the server as `closed` when it can filter on it.
+            server = "closed" in self.filters.active_fields() and "closed" not in self.local
+            text.append(f"view: {self.view} ({'server' if server else 'local'}) · ")
         if self.counting:
             text.append("counting…")
         elif isinstance(self.count, CachedCount):
@@ -214,13 +222,6 @@ class StatusLine(Static):
         else:
             text.append("count unavailable")
         text.append(f" · {self.listed:,} {plural(self.listed, 'conversation')} listed")
-        if self.view:
-            # Open / Closed go to the server as `closed` when it can filter on it.
-            server = "closed" in self.filters.active_fields() and "closed" not in self.local
-            text.append(f" · view: {self.view} ({'server' if server else 'local'})")
-        if self.saved_view:
-            text.append(" · ")
-            text.append(f"saved view: {one_line(self.saved_view, 30)}", style="bold")
         fields = self.filters.active_fields()
         active = [f for f in FILTER_FIELDS if f in fields and f in FIELD_LABELS]
         if active:
