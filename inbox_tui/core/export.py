@@ -340,7 +340,9 @@ async def cached_messages(store: Store, conversation: Conversation) -> list[Mess
     batches: list[list[Message]] = []
     before: MessagePosition | None = None
     while True:
-        batch = await store.thread_window(conversation.key, before=before, limit=CACHE_BATCH)
+        batch = await store.thread_window(
+            conversation.key, before=before, limit=CACHE_BATCH, compact=True
+        )
         if not batch:
             break
         batches.append(batch)

@@ -384,25 +384,46 @@ class Store:
         before: MessagePosition | None = None,
         limit: int = 50,
         not_before: MessagePosition | None = None,
+        compact: bool = False,
     ) -> list[Message]:
+        """``compact``: slotted messages without the vendor payload (what a view holds)."""
         return await self.read(
             messages.thread_window,
             conversation_key,
             before=before,
             limit=limit,
             not_before=not_before,
+            compact=compact,
         )
 
     async def thread_after(
-        self, conversation_key: str, *, after: MessagePosition, limit: int = 50
-    ) -> list[Message]:
-        return await self.read(messages.thread_after, conversation_key, after=after, limit=limit)
-
-    async def thread_around(
-        self, conversation_key: str, cursor: MessagePosition, *, before: int = 25, after: int = 25
+        self,
+        conversation_key: str,
+        *,
+        after: MessagePosition,
+        limit: int = 50,
+        compact: bool = False,
     ) -> list[Message]:
         return await self.read(
-            messages.thread_around, conversation_key, cursor, before=before, after=after
+            messages.thread_after, conversation_key, after=after, limit=limit, compact=compact
+        )
+
+    async def thread_around(
+        self,
+        conversation_key: str,
+        cursor: MessagePosition,
+        *,
+        before: int = 25,
+        after: int = 25,
+        compact: bool = False,
+    ) -> list[Message]:
+        return await self.read(
+            messages.thread_around,
+            conversation_key,
+            cursor,
+            before=before,
+            after=after,
+            compact=compact,
         )
 
     async def thread_state(self, conversation_key: str) -> ThreadState:
