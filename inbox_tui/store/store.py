@@ -25,7 +25,9 @@ from inbox_tui.store import evict, messages, search
 from inbox_tui.store.codec import MessagePosition
 from inbox_tui.store.db import (
     BUSY_TIMEOUT,
+    READER_CACHE_KB,
     SCHEMA_VERSION,
+    WRITER_CACHE_KB,
     CacheCorrupt,
     CacheError,
     CacheFull,
@@ -147,11 +149,24 @@ class Store:
         loop = asyncio.get_running_loop()
         try:
             store._wconn = await loop.run_in_executor(
-                store._writer, partial(connect, path, busy_timeout=busy_timeout, check=check)
+                store._writer,
+                partial(
+                    connect,
+                    path,
+                    busy_timeout=busy_timeout,
+                    check=check,
+                    cache_kb=WRITER_CACHE_KB,
+                ),
             )
             store._rconn = await loop.run_in_executor(
                 store._reader,
-                partial(connect, path, migrate_schema=False, busy_timeout=busy_timeout),
+                partial(
+                    connect,
+                    path,
+                    migrate_schema=False,
+                    busy_timeout=busy_timeout,
+                    cache_kb=READER_CACHE_KB,
+                ),
             )
         except BaseException:
             await store.close()

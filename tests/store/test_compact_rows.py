@@ -108,3 +108,13 @@ def test_compact_messages_are_small_read_only_and_pickle() -> None:
     assert pickle.loads(pickle.dumps(compact)) == compact
     assert compact.model_copy(update={"status": "failed"}).is_failed
     assert CompactMessage.of(compact) is compact
+
+
+async def test_the_page_caches_are_bounded_per_connection(store: Store) -> None:
+    """SQLite keeps each connection's page cache full once a long walk has filled it."""
+    from inbox_tui.store.db import READER_CACHE_KB, WRITER_CACHE_KB
+
+    writer = await store.write(lambda conn: conn.execute("PRAGMA cache_size").fetchone()[0])
+    reader = await store.read(lambda conn: conn.execute("PRAGMA cache_size").fetchone()[0])
+    assert (writer, reader) == (-WRITER_CACHE_KB, -READER_CACHE_KB)
+    assert WRITER_CACHE_KB + READER_CACHE_KB <= 10_000

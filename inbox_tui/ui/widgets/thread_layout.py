@@ -415,8 +415,9 @@ class Fenwick:
     __slots__ = ("_top", "_total", "_tree", "values")
 
     def __init__(self) -> None:
-        self.values: list[int] = []
-        self._tree: list[int] = [0]  # 1-based
+        # Arrays, not lists: 12 bytes a message instead of a pointer plus an int object.
+        self.values = array("i")
+        self._tree = array("q", [0])  # 1-based
         self._total = 0
         self._top = 1  # highest power of two <= len (for the search)
 
