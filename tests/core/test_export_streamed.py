@@ -17,6 +17,7 @@ from inbox_tui.core import export as exporter
 from inbox_tui.core.export_spool import Spool
 from inbox_tui.filters import Filters
 from inbox_tui.models import Conversation, Direction, Message
+from inbox_tui.store import MessagePosition, Store, ThreadState
 
 BASE = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
 CONV = Conversation(key="413:+14155550100", contact="+14155550100", inbox_id="413", last_at=BASE)
@@ -215,3 +216,16 @@ def test_cli_streams_the_big_demo_thread_whole_and_in_order(
     assert len(rows) == conv.message_count == len(expected)
     assert [r["id"] for r in rows] == expected
     assert [r["created_at"] for r in rows] == sorted(r["created_at"] for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "md"])
+async def test_offline_export_from_compact_cache_reads_writes_the_known_content(
+    store: Store, tmp_path: Any, fmt: str
+) -> None:
+    thread = known_thread()
+    await store.upsert_messages(thread)
+    ends = MessagePosition.of(thread[0]), MessagePosition.of(thread[-1])
+    await store.set_thread_state(ThreadState(CONV.key, *ends, complete=True))
+    target = tmp_path / f"offline.{fmt}"
+    assert await exporter.export_cached(store, CONV, target, fmt) == 3
+    assert target.read_text(encoding="utf-8") == EXPECTED[fmt]
