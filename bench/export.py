@@ -83,7 +83,10 @@ def export_once(
     output = Path(home) / f"out.{fmt}"
     output.unlink(missing_ok=True)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        # Both sides' bytecode compiled once (in the warm-up) to the same kind of place:
+        # a checkout with __pycache__ beside its sources must not start faster.
+        "PYTHONPYCACHEPREFIX": os.path.join(home, "pycache", checkout.name),
         "INBOX_TUI_CONFIG": os.path.join(home, "config.toml"),
         "INBOX_TUI_CACHE_DIR": os.path.join(home, "cache"),
         "INBOX_TUI_LOG_DIR": os.path.join(home, "logs"),
