@@ -55,6 +55,8 @@ def sanitize(text: object, *, keep_newlines: bool = True) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
+    if value.isascii() and value.isprintable():  # most text: nothing to remove (fast path)
+        return value if keep_newlines else " ".join(value.split())
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.translate(_LINE_SEPARATORS)
     value = _ESCAPE_SEQUENCES.sub("", value)

@@ -217,8 +217,8 @@ def export(args: argparse.Namespace) -> int:
             )
             if note:
                 print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-            # On disk page by page, not in memory: a long thread exports in constant memory.
-            messages = await exporter.spool(pager, first, filters, progress)
+            # On disk page by page, formatted as it comes: constant memory, no model kept.
+            messages = await exporter.spool(pager, first, filters, progress, fmt)
             return conversation, messages
 
         try:

@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import difflib
 import io
-import json
 import os
-import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from inbox_tui.config import ConfigError
 from inbox_tui.core.backend import Backend, MessagePager
+from inbox_tui.core.export_rows import (  # noqa: F401  (the formats' names, re-exported)
+    COLUMNS,
+    ROWS,
+    _csv_cell,
+    _field,
+    _md,
+    header,
+    md_title,
+    normalise,
+)
 from inbox_tui.core.export_spool import Spool
-from inbox_tui.dates import rfc3339, stamp
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.filters import FilterError, Filters, date_range
 from inbox_tui.models import (
@@ -38,24 +44,9 @@ from inbox_tui.models import (
     Message,
     conversation_key,
 )
-from inbox_tui.phone import pretty, to_e164
+from inbox_tui.phone import to_e164
 from inbox_tui.store import ConversationCursor, MessagePosition, Store
-from inbox_tui.text import sanitize
 
-COLUMNS = (
-    "id",
-    "created_at",
-    "direction",
-    "status",
-    "contact",
-    "own_number",
-    "author",
-    "body",
-    "media_url",
-    "flagged",
-    "kind",
-    "inbox_id",
-)
 # A pager that returns empty batches while claiming more exist is broken: stop, don't spin.
 MAX_EMPTY_BATCHES = 20
 
@@ -192,29 +183,31 @@ async def spool(
     first: list[Message],
     filters: Filters,
     progress: Progress | None = None,
+    fmt: str | None = None,
 ) -> Spool:
     """Walk the thread into a :class:`Spool` (on disk, page by page; iterate it for the
-    messages oldest first, then close it). A thread whose every record was unreadable
-    raises :class:`BadResponse` instead of exporting nothing as if it were empty."""
-    spooled = Spool(filters)
+    messages oldest first, or with ``fmt`` hand it to :func:`write_export`, then close it).
+    A thread whose every record was unreadable raises :class:`BadResponse` instead of
+    exporting nothing as if it were empty."""
+    spooled = Spool(filters, fmt)
     try:
         spooled.add(first)
         seen = len(first)
         if progress:
             progress(seen)
         empty = 0
-        while not pager.exhausted:
-            batch = await pager.older()
-            if not batch:
-                empty += 1
-                if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
-                    raise BadResponse("the server keeps returning empty pages; export stopped")
-                continue
-            empty = 0
-            spooled.add(batch)
-            seen += len(batch)
-            if progress:
-                progress(seen)
+        async with contextlib.aclosing(_ahead(pager)) as pages:
+            async for batch in pages:
+                if not batch:
+                    empty += 1
+                    if empty >= MAX_EMPTY_BATCHES and not pager.exhausted:
+                        raise BadResponse("the server keeps returning empty pages; export stopped")
+                    continue
+                empty = 0
+                spooled.add(batch)
+                seen += len(batch)
+                if progress:
+                    progress(seen)
         if seen == 0:
             rejected = pager.rejected
             if rejected > 0:
@@ -226,6 +219,41 @@ async def spool(
         spooled.close()
         raise
     return spooled
+
+
+_DONE = object()
+# Loop turns the fetch task gets before the caller formats a page: enough for httpx to
+# put the next request on the wire (measured: 2-4; more changes nothing).
+AHEAD_TURNS = 4
+
+
+async def _ahead(pager: MessagePager) -> AsyncIterator[list[Message]]:
+    """The pager's older pages, one fetched ahead: the next request is on the wire (and
+    the server preparing it) while the caller formats the page it has. At most two pages
+    wait, so memory stays constant."""
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+
+    async def fetch() -> None:
+        try:
+            while not pager.exhausted:
+                await queue.put(await pager.older())
+        except Exception as error:  # handed to the caller, raised there
+            await queue.put(error)
+            return
+        await queue.put(_DONE)
+
+    task = asyncio.create_task(fetch())
+    try:
+        while (item := await queue.get()) is not _DONE:
+            if isinstance(item, Exception):
+                raise item
+            for _ in range(AHEAD_TURNS):  # let the next request go out before formatting
+                await asyncio.sleep(0)
+            yield item
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class _EmptyPager:
@@ -248,109 +276,30 @@ class _EmptyPager:
 # --- formats --------------------------------------------------------------------------------
 
 
-def normalise(message: Message) -> dict[str, Any]:
-    """One exported record: the normalised fields only (never ``raw``, never auth data)."""
-    return {
-        "id": _field(message.id),
-        "created_at": rfc3339(message.created_at),
-        "direction": message.direction.value,
-        "status": _field(message.status),
-        "contact": _field(message.contact),
-        "own_number": _field(message.own_number),
-        "author": _field(message.author or None),
-        "body": sanitize(message.body),
-        "media_url": _field(message.media_url or None),
-        "flagged": message.flagged,
-        "kind": _field(message.kind),
-        "inbox_id": _field(message.inbox_id),
-    }
-
-
-def _field(value: str | None) -> str | None:
-    """Server-supplied ids and labels are data too: no control characters, no lone
-    surrogates (csv/md would carry them raw, and a surrogate cannot be written as UTF-8)."""
-    return None if value is None else sanitize(value, keep_newlines=False)
-
-
-def write_jsonl(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
-    for message in messages:
-        out.write(json.dumps(normalise(message), ensure_ascii=False) + "\n")
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# What a spreadsheet may skip before it sees a formula's first character.
-_FORMULA_LEAD = " \t\r\n\"'\u00a0\u3000"
-# A plain number (a phone number in E.164, a numeric id) is harmless as a formula.
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-
-
-def _csv_cell(name: str, value: object) -> object:
-    """Every server-supplied cell is neutralised (OWASP): a cell that starts, after any
-    leading quotes or blanks, with = + - @ TAB or CR gets a ``'`` in front, so a
-    spreadsheet shows it as text instead of running it (``=HYPERLINK(...)``, ``@sum(1)``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if (
-        isinstance(value, str)
-        and (
-            value.startswith(_FORMULA_START)
-            or value.lstrip(_FORMULA_LEAD).startswith(_FORMULA_START)
-        )
-        and not _PLAIN_NUMBER.fullmatch(value)
-    ):
-        return "'" + value
-    return value
-
-
-def write_csv(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for message in messages:
-        record = normalise(message)
-        writer.writerow([_csv_cell(name, record[name]) for name in COLUMNS])
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
-
-
 def messages_named(messages: Iterable[Message]) -> Iterable[Message]:
     return (m for m in messages if m.contact_name)
 
 
+def _write_rows(fmt: str, messages: Iterable[Message], out: IO[str]) -> None:
+    row = ROWS[fmt]
+    for message in messages:
+        out.write(row(message))
+
+
+def write_jsonl(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
+    _write_rows("jsonl", messages, out)
+
+
+def write_csv(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
+    out.write(header("csv", conversation, None))
+    _write_rows("csv", messages, out)
+
+
 def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversation) -> None:
     messages = list(messages)
-    who = pretty(conversation.contact)
-    name = conversation.name or next((m.contact_name for m in messages_named(messages)), None)
-    if name:
-        who = f"{_md(sanitize(name, keep_newlines=False))}, {who}"
-    title = f"# Conversation with {who}"
-    if conversation.inbox_id:
-        title += f" (inbox {_md(sanitize(conversation.inbox_id, keep_newlines=False))})"
-    out.write(title + "\n")
-    for message in messages:
-        record = normalise(message)
-        arrow = "←" if message.direction == Direction.INBOUND else "→"
-        head = f"{arrow} {stamp(message.created_at)} UTC · {record['direction']}"
-        if record["status"]:
-            head += f" · {_md(record['status'])}"
-        if message.is_note:
-            head += " · note"
-        if record["author"]:
-            head += f" · {_md(record['author'])}"
-        if message.flagged:
-            head += " · flagged"
-        out.write(f"\n**{head}** <!-- id {_md(record['id'] or '')} -->\n\n")
-        body = record["body"] or ""
-        lines = body.split("\n") if body else ["(no text)"]
-        out.write("\n".join(f"> {_md(line)}" if line else ">" for line in lines) + "\n")
-        if record["media_url"]:
-            out.write(f">\n> media: {_md(record['media_url'])}\n")
+    name = next((m.contact_name for m in messages_named(messages)), None)
+    out.write(md_title(conversation, name))
+    _write_rows("md", messages, out)
 
 
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "md": write_md}
@@ -366,7 +315,7 @@ async def export_conversation(
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written."""
     filters = filters or Filters()
-    spooled = await spool(backend.thread(conversation, filters), [], filters)
+    spooled = await spool(backend.thread(conversation, filters), [], filters, fmt=fmt)
     try:
         await asyncio.to_thread(write_export, spooled, conversation, fmt, io.StringIO(), path)
     finally:
@@ -391,7 +340,9 @@ async def cached_messages(store: Store, conversation: Conversation) -> list[Mess
     batches: list[list[Message]] = []
     before: MessagePosition | None = None
     while True:
-        batch = await store.thread_window(conversation.key, before=before, limit=CACHE_BATCH)
+        batch = await store.thread_window(
+            conversation.key, before=before, limit=CACHE_BATCH, compact=True
+        )
         if not batch:
             break
         batches.append(batch)
@@ -449,7 +400,7 @@ def write_export(
 ) -> None:
     """Write ``messages`` in ``fmt`` to ``stdout`` or, atomically, to ``output`` (a temp file
     beside it, renamed into place: never a half-written file)."""
-    writer = WRITERS[fmt]
+    writer = _writer(messages, fmt)
     if output is None:
         writer(messages, stdout, conversation)
         stdout.flush()
@@ -492,6 +443,16 @@ def write_export(
         if isinstance(exc, OSError):
             raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
+
+
+def _writer(messages: Iterable[Message], fmt: str) -> Callable[..., None]:
+    """A spool of rows already in ``fmt`` writes itself; anything else is formatted here."""
+    if isinstance(messages, Spool) and messages.fmt is not None:
+        if messages.fmt != fmt:
+            raise ValueError(f"the spool holds {messages.fmt} rows, not {fmt}")
+        spooled = messages
+        return lambda _messages, out, conversation: spooled.write(out, conversation)
+    return WRITERS[fmt]
 
 
 def _trusted_stream_link(link: Path) -> bool:

@@ -377,7 +377,7 @@ class Session:
         if shown:
             with contextlib.suppress(Exception):
                 newer = await thread.store.thread_after(
-                    thread.key, after=MessagePosition.of(shown[-1]), limit=1000
+                    thread.key, after=MessagePosition.of(shown[-1]), limit=1000, compact=True
                 )
             if self.thread is not thread:
                 return None

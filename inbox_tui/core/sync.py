@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
+from inbox_tui.compact import CompactMessage
 from inbox_tui.core.backend import Backend, ConversationPager, MessagePager
 from inbox_tui.dates import shifted
 from inbox_tui.filters import Filters
@@ -50,6 +49,10 @@ PagerFactory = Callable[[Conversation, datetime | None, frozenset[str]], Message
 
 def _now_us() -> int:
     return int(time.time() * 1_000_000)
+
+
+# Messages a live server pager may return before the walk continues with a fresh one.
+RESUME_AFTER = 2_000
 
 
 def default_pager_factory(backend: Backend) -> tuple[PagerFactory, bool]:
@@ -123,6 +126,7 @@ class CachedThread:
         self._lock = asyncio.Lock()
         self._pager: MessagePager | None = None
         self._pager_at: MessagePosition | None = None  # oldest message the live pager has returned
+        self._pager_fetched = 0  # messages the live pager has returned
         self.requests = 0  # server batches asked for (for tests and benches)
 
     async def state(self) -> ThreadState:
@@ -131,7 +135,7 @@ class CachedThread:
     async def cached(self, limit: int | None = None) -> ThreadPage:
         """The newest messages the cache holds, instantly, without touching the network."""
         state = await self.store.thread_state(self.key)
-        rows = await self.store.thread_window(self.key, limit=limit or self.page_size)
+        rows = await self.store.thread_window(self.key, limit=limit or self.page_size, compact=True)
         complete = state.complete and (
             not rows or state.oldest is None or MessagePosition.of(rows[0]) <= state.oldest
         )
@@ -142,7 +146,9 @@ class CachedThread:
     ) -> ThreadPage:
         """The cached neighbourhood of one message (a search hit), oldest first."""
         state = await self.store.thread_state(self.key)
-        rows = await self.store.thread_around(self.key, cursor, before=before, after=after)
+        rows = await self.store.thread_around(
+            self.key, cursor, before=before, after=after, compact=True
+        )
         return ThreadPage(rows, True, False, state.synced_at)
 
     async def revalidate(self) -> Changes:
@@ -186,6 +192,7 @@ class CachedThread:
                 ThreadState(self.key, oldest, newest, complete, _now_us())
             )
             self._pager, self._pager_at = (None, None) if overlap else (pager, fetched_oldest)
+            self._pager_fetched = 0
             self.requests += changes.requests
         return changes
 
@@ -199,7 +206,9 @@ class CachedThread:
         """
         limit = limit or self.page_size
         if self.offline:
-            rows = await self.store.thread_window(self.key, before=before, limit=limit)
+            rows = await self.store.thread_window(
+                self.key, before=before, limit=limit, compact=True
+            )
             state = await self.store.thread_state(self.key)
             return ThreadPage(rows, True, len(rows) < limit and state.complete, state.synced_at)
         state = await self.store.thread_state(self.key)
@@ -210,7 +219,7 @@ class CachedThread:
         for _ in range(self.max_server_batches + 1):
             floor = None if state.complete else state.oldest
             rows = await self.store.thread_window(
-                self.key, before=before, limit=limit, not_before=floor
+                self.key, before=before, limit=limit, not_before=floor, compact=True
             )
             if len(rows) >= limit or state.complete or state.oldest is None:
                 break
@@ -220,7 +229,9 @@ class CachedThread:
             if not fetched and not state.complete:
                 break
         else:
-            rows = await self.store.thread_window(self.key, before=before, limit=limit)
+            rows = await self.store.thread_window(
+                self.key, before=before, limit=limit, compact=True
+            )
         complete = state.complete and len(rows) < limit
         return ThreadPage(rows, from_cache, complete, state.synced_at)
 
@@ -242,11 +253,13 @@ class CachedThread:
             pager = self._pager if self._pager_at == state.oldest else None
             if pager is None:
                 pager = await self._resume(state.oldest)
+                self._pager_fetched = 0
             changes = Changes()
             batch: list[Message] = []
             while not pager.exhausted:
                 batch = await pager.older()
                 self.requests += 1
+                self._pager_fetched += len(batch)
                 if batch:
                     await self._merge(batch, changes)
                 # A pager that cannot resume walks from the top: skip what is cached.
@@ -260,6 +273,11 @@ class CachedThread:
                 ThreadState(self.key, oldest, state.newest, complete, state.synced_us)
             )
             self._pager, self._pager_at = pager, oldest
+            if self._resumable and self._pager_fetched >= RESUME_AFTER:
+                # A live pager remembers every id it returned (for de-duplication): a walk
+                # to the start of 100k messages kept 100k ids. The cache knows where the
+                # walk stands; the next batch resumes from it with a fresh pager.
+                self._pager, self._pager_at = None, None
             return bool(batch) or complete
 
     async def _resume(self, oldest: MessagePosition) -> MessagePager:
@@ -273,6 +291,7 @@ class CachedThread:
             before=MessagePosition(to_us(shifted(second, timedelta(seconds=1))), ""),
             not_before=MessagePosition(to_us(second), ""),
             limit=10_000,
+            compact=True,
         )
         return self._factory(self.conversation, start, frozenset(m.id for m in rows))
 
@@ -387,31 +406,11 @@ class CachedConversations:
                 changes.changed_keys.append(conv.key)
 
 
-_NO_RAW: dict[str, Any] = {}  # shared, never mutated: messages are frozen
-# Fields whose values repeat across a thread's messages: one string object for all.
-_SHARED_FIELDS = ("source", "conversation_key", "contact", "own_number", "inbox_id", "kind")
-_FIELD_SETS: dict[frozenset[str], set[str]] = {}
-
-
 def without_raw(messages: list[Message]) -> list[Message]:
-    """Compact copies for what a view holds for long (a long thread): without the vendor
-    payload (about a third of a message's memory; only the detail screen shows it, read
-    back from the cache by :meth:`Session.full_message`), repeated strings shared, and one
-    "fields set" object (pydantic keeps a ~0.7 KB set per instance) per shape."""
-    return [_compact(m) for m in messages]
-
-
-def _compact(message: Message) -> Message:
-    values = dict(message.__dict__)
-    values["raw"] = _NO_RAW
-    for name in _SHARED_FIELDS:
-        value = values[name]
-        if type(value) is str:
-            values[name] = sys.intern(value)
-    fields = message.__pydantic_fields_set__ | {"raw"}
-    shared = _FIELD_SETS.setdefault(frozenset(fields), fields)
-    # model_construct without validation: every value came from a validated message.
-    return Message.model_construct(_fields_set=shared, **values)
+    """Compact copies for what a view holds for long (a long thread): slotted, without the
+    vendor payload (only the detail screen shows it, read back from the cache by
+    :meth:`Session.full_message`), repeated strings shared (see ``inbox_tui/compact.py``)."""
+    return [CompactMessage.of(m) for m in messages]  # type: ignore[misc]
 
 
 class CacheMessagePager:
@@ -467,7 +466,9 @@ class CacheMessagePager:
         await self.thread.revalidate()
         if self._top is None:
             return await self.older()
-        rows = await self.thread.store.thread_after(self.thread.key, after=self._top, limit=10_000)
+        rows = await self.thread.store.thread_after(
+            self.thread.key, after=self._top, limit=10_000, compact=True
+        )
         if rows:
             self._top = MessagePosition.of(rows[-1])
         return without_raw(rows)

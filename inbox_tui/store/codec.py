@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
+from inbox_tui.compact import FIELDS, CompactMessage
 from inbox_tui.dates import from_epoch_us
-from inbox_tui.models import Conversation, Message, as_utc
+from inbox_tui.models import Conversation, Direction, Message, as_utc
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -155,6 +156,53 @@ def message_from_row(row: tuple[Any, ...]) -> Message:
         body=body,
     )
     return Message.model_validate(data)
+
+
+_DEFAULTS = {
+    name: field.get_default(call_default_factory=True)
+    for name, field in Message.model_fields.items()
+    if name in FIELDS and not field.is_required()
+}
+_RAW_KEY = ',"raw":'
+
+
+def _without_payload(js: str) -> str:
+    """The stored JSON up to the vendor payload. ``raw`` is the model's last field, so its
+    key ends the flat fields; outside a string a ``"`` is never escaped, so the first
+    ``,"raw":`` is that key."""
+    if js.startswith('{"raw":'):
+        return "{}"
+    cut = js.find(_RAW_KEY)
+    return js if cut < 0 else js[:cut] + "}"
+
+
+def compact_from_row(row: tuple[Any, ...]) -> CompactMessage:
+    """A :class:`CompactMessage` from ``MESSAGE_READ_COLUMNS`` without reading the vendor
+    payload or validating again (the row was written from a validated message): what an
+    open thread holds. A row this cannot read goes the full way (which says why)."""
+    source, mid, key, inbox_id, contact, created_us, status, direction, flagged, body, js = row
+    try:
+        data = json.loads(_without_payload(js)) if js else {}
+        values = dict(_DEFAULTS)
+        values.update((name, value) for name, value in data.items() if name in values)
+        updated = values["updated_at"]
+        if isinstance(updated, str):
+            values["updated_at"] = as_utc(datetime.fromisoformat(updated))
+        values.update(
+            source=source,
+            id=mid,
+            conversation_key=key,
+            inbox_id=inbox_id,
+            contact=contact,
+            created_at=from_us(created_us),
+            status=status,
+            direction=Direction(direction),
+            flagged=bool(flagged),
+            body=body,
+        )
+        return CompactMessage(**values)
+    except (ValueError, TypeError, KeyError):
+        return CompactMessage.of(message_from_row(row))
 
 
 CONVERSATION_COLUMNS = (

@@ -20,6 +20,7 @@ from inbox_tui.store.codec import (
     MESSAGE_READ_COLUMNS,
     MessagePosition,
     clean,
+    compact_from_row,
     conversation_from_row,
     conversation_row,
     dump_json,
@@ -322,9 +323,11 @@ def thread_window(
     before: MessagePosition | None = None,
     limit: int = 50,
     not_before: MessagePosition | None = None,
+    compact: bool = False,
 ) -> list[Message]:
     """Up to ``limit`` messages older than ``before`` (newest if None), oldest first.
-    ``not_before`` bounds the walk from below (inclusive)."""
+    ``not_before`` bounds the walk from below (inclusive). ``compact``: as
+    :class:`~inbox_tui.compact.CompactMessage`, the vendor payload not read."""
     where = ["conversation_key = ?"]
     args: list[object] = [conversation_key]
     if before is not None:
@@ -339,11 +342,17 @@ def thread_window(
         "ORDER BY created_us DESC, id DESC LIMIT ?",
         args,
     ).fetchall()
-    return [message_from_row(row) for row in reversed(rows)]
+    convert = compact_from_row if compact else message_from_row
+    return [convert(row) for row in reversed(rows)]
 
 
 def thread_after(
-    conn: sqlite3.Connection, conversation_key: str, *, after: MessagePosition, limit: int = 50
+    conn: sqlite3.Connection,
+    conversation_key: str,
+    *,
+    after: MessagePosition,
+    limit: int = 50,
+    compact: bool = False,
 ) -> list[Message]:
     """Up to ``limit`` messages newer than ``after``, oldest first."""
     rows = conn.execute(
@@ -352,7 +361,8 @@ def thread_after(
         "ORDER BY created_us, id LIMIT ?",
         (conversation_key, *after, limit),
     ).fetchall()
-    return [message_from_row(row) for row in rows]
+    convert = compact_from_row if compact else message_from_row
+    return [convert(row) for row in rows]
 
 
 def get_message(
@@ -377,16 +387,18 @@ def thread_around(
     *,
     before: int = 25,
     after: int = 25,
+    compact: bool = False,
 ) -> list[Message]:
     """The message at ``cursor`` with up to ``before`` older and ``after`` newer ones."""
-    older = thread_window(conn, conversation_key, before=cursor, limit=before)
-    newer = thread_after(conn, conversation_key, after=cursor, limit=after)
+    older = thread_window(conn, conversation_key, before=cursor, limit=before, compact=compact)
+    newer = thread_after(conn, conversation_key, after=cursor, limit=after, compact=compact)
     rows = conn.execute(
         f"SELECT {MESSAGE_READ_COLUMNS} FROM messages "
         "WHERE conversation_key = ? AND created_us = ? AND id = ?",
         (conversation_key, *cursor),
     ).fetchall()
-    return older + [message_from_row(row) for row in rows] + newer
+    convert = compact_from_row if compact else message_from_row
+    return older + [convert(row) for row in rows] + newer
 
 
 def get_thread_state(conn: sqlite3.Connection, conversation_key: str) -> ThreadState:

@@ -25,7 +25,9 @@ from inbox_tui.store import evict, messages, search
 from inbox_tui.store.codec import MessagePosition
 from inbox_tui.store.db import (
     BUSY_TIMEOUT,
+    READER_CACHE_KB,
     SCHEMA_VERSION,
+    WRITER_CACHE_KB,
     CacheCorrupt,
     CacheError,
     CacheFull,
@@ -147,11 +149,24 @@ class Store:
         loop = asyncio.get_running_loop()
         try:
             store._wconn = await loop.run_in_executor(
-                store._writer, partial(connect, path, busy_timeout=busy_timeout, check=check)
+                store._writer,
+                partial(
+                    connect,
+                    path,
+                    busy_timeout=busy_timeout,
+                    check=check,
+                    cache_kb=WRITER_CACHE_KB,
+                ),
             )
             store._rconn = await loop.run_in_executor(
                 store._reader,
-                partial(connect, path, migrate_schema=False, busy_timeout=busy_timeout),
+                partial(
+                    connect,
+                    path,
+                    migrate_schema=False,
+                    busy_timeout=busy_timeout,
+                    cache_kb=READER_CACHE_KB,
+                ),
             )
         except BaseException:
             await store.close()
@@ -384,25 +399,46 @@ class Store:
         before: MessagePosition | None = None,
         limit: int = 50,
         not_before: MessagePosition | None = None,
+        compact: bool = False,
     ) -> list[Message]:
+        """``compact``: slotted messages without the vendor payload (what a view holds)."""
         return await self.read(
             messages.thread_window,
             conversation_key,
             before=before,
             limit=limit,
             not_before=not_before,
+            compact=compact,
         )
 
     async def thread_after(
-        self, conversation_key: str, *, after: MessagePosition, limit: int = 50
-    ) -> list[Message]:
-        return await self.read(messages.thread_after, conversation_key, after=after, limit=limit)
-
-    async def thread_around(
-        self, conversation_key: str, cursor: MessagePosition, *, before: int = 25, after: int = 25
+        self,
+        conversation_key: str,
+        *,
+        after: MessagePosition,
+        limit: int = 50,
+        compact: bool = False,
     ) -> list[Message]:
         return await self.read(
-            messages.thread_around, conversation_key, cursor, before=before, after=after
+            messages.thread_after, conversation_key, after=after, limit=limit, compact=compact
+        )
+
+    async def thread_around(
+        self,
+        conversation_key: str,
+        cursor: MessagePosition,
+        *,
+        before: int = 25,
+        after: int = 25,
+        compact: bool = False,
+    ) -> list[Message]:
+        return await self.read(
+            messages.thread_around,
+            conversation_key,
+            cursor,
+            before=before,
+            after=after,
+            compact=compact,
         )
 
     async def thread_state(self, conversation_key: str) -> ThreadState:

@@ -8,6 +8,7 @@ from support.cached_app import PROFILE, backend_for, store_factory
 from support.wait import settle
 from textual.widgets import Static
 
+from inbox_tui.compact import CompactMessage
 from inbox_tui.demo.server import DemoServer
 from inbox_tui.ui.app import InboxApp
 from inbox_tui.ui.screens.detail import DetailScreen
@@ -27,6 +28,7 @@ async def test_thread_messages_carry_no_payload_but_the_detail_screen_shows_it(
         await pilot.press("g")
         await settle(pilot, lambda: not view.fetching)
         assert all(not m.raw for m in view.messages)
+        assert all(type(m) is CompactMessage for m in view.messages)  # slots, ~200 bytes
         selected = view.selected_message
         assert selected is not None
         stored = await app.session.store.get_message(selected.id, selected.source)

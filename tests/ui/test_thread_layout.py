@@ -228,7 +228,7 @@ def test_fenwick_matches_naive_prefix_sums(
         new = max(1, new)
         tree.add(i, new - naive[i])
         naive[i] = new
-    assert tree.total == sum(naive) and tree.values == naive
+    assert tree.total == sum(naive) and list(tree.values) == naive
     for count in range(len(naive) + 1):
         assert tree.prefix(count) == sum(naive[:count])
     y = 0

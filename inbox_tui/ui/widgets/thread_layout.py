@@ -16,6 +16,7 @@ Two parts:
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
@@ -414,8 +415,9 @@ class Fenwick:
     __slots__ = ("_top", "_total", "_tree", "values")
 
     def __init__(self) -> None:
-        self.values: list[int] = []
-        self._tree: list[int] = [0]  # 1-based
+        # Arrays, not lists: 12 bytes a message instead of a pointer plus an int object.
+        self.values = array("i")
+        self._tree = array("q", [0])  # 1-based
         self._total = 0
         self._top = 1  # highest power of two <= len (for the search)
 
@@ -509,7 +511,10 @@ class ThreadIndex:
         self._back_exact = bytearray()
         self._front_exact = bytearray()
         self._position: dict[str, int] = {}
-        self._days: dict[str, date] = {}
+        # Local day of each message (a date ordinal), by position like the heights: 4 bytes
+        # a message, where a dict by id cost over 100.
+        self._back_days = array("i")
+        self._front_days = array("i")
 
     # ---- size and access
     def __len__(self) -> int:
@@ -546,16 +551,16 @@ class ThreadIndex:
     def messages(self) -> list[SmsMessage]:
         return [*reversed(self._front), *self._back]
 
-    def _day(self, message: SmsMessage) -> date:
-        day = self._days.get(message.id)
-        if day is None:
-            day = self._days[message.id] = local_day(message, self._tz)
-        return day
+    def _day(self, pos: int) -> int:
+        return self._back_days[pos] if pos >= 0 else self._front_days[-pos - 1]
+
+    def _ordinal(self, message: SmsMessage) -> int:
+        return local_day(message, self._tz).toordinal()
 
     def has_day_header(self, pos: int) -> bool:
         if pos <= self.first_pos:
             return True
-        return self._day(self.message(pos)) != self._day(self.message(pos - 1))
+        return self._day(pos) != self._day(pos - 1)
 
     # ---- geometry
     def top_of(self, pos: int) -> int:
@@ -607,6 +612,7 @@ class ThreadIndex:
         for message in messages:
             pos = len(self._back)
             self._back.append(message)
+            self._back_days.append(self._ordinal(message))
             self._position[message.id] = pos
             self._back_h.append(max(1, measure(message, self.has_day_header(pos))))
             self._back_exact.append(exact)
@@ -616,6 +622,7 @@ class ThreadIndex:
         start = len(self._front)
         for message in reversed(messages):
             self._front.append(message)
+            self._front_days.append(self._ordinal(message))
             self._position[message.id] = -len(self._front)
         # Heights once all neighbours (and so all day headers) are known.
         for i in range(start, len(self._front)):
