@@ -76,6 +76,7 @@ Anchor = tuple[str, int, int, bool] | None
 # 2,048 messages held 10-14 MB of them, whatever the thread's length.
 STRIP_CACHE = 256
 
+
 def first_url(message: SmsMessage) -> str | None:
     """The media URL, else the first http(s) link in the body."""
     if message.media_url:
