@@ -48,6 +48,9 @@ status, contact, own_number, author, body, media_url, flagged, kind, inbox_id. -
 inclusive; --until is exclusive, and a bare date includes that whole day; times without an
 offset are UTC. --output writes a temporary file and renames it, so the file is complete or
 absent. Without --inbox, heymarket accounts search every visible inbox for the contact.
+When the cache holds the thread back to its beginning (opened in the app and walked to the
+top with g), only the messages newer than the cache are fetched and the rest is read from
+the cache, as cached; --fresh walks the whole thread on the server.
 """
 
 DEMO_EPILOG = """\
@@ -140,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--since", metavar="DATE", help="from this date/time (inclusive)")
     export.add_argument("--until", metavar="DATE", help="before this date/time")
+    export.add_argument(
+        "--fresh",
+        action="store_true",
+        help="walk the whole thread on the server, even when the cache holds it",
+    )
 
     demo = sub.add_parser(
         "demo-server",
