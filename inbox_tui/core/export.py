@@ -311,11 +311,26 @@ async def export_conversation(
     path: Path,
     fmt: str = "md",
     filters: Filters | None = None,
+    store: Store | None = None,
 ) -> int:
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
-    write off the event loop); returns the number of messages written."""
+    write off the event loop); returns the number of messages written. With ``store``, a
+    thread cached back to its beginning is read from it after the newer part is fetched
+    (see ``export_through_cache.py``)."""
+    from inbox_tui.core.export_through_cache import walk_through_cache
+
     filters = filters or Filters()
-    spooled = await spool(backend.thread(conversation, filters), [], filters, fmt=fmt)
+    spooled = None
+    cached = (
+        None if store is None else await walk_through_cache(store, backend, conversation, filters)
+    )
+    if cached is not None:
+        spooled = await spool(cached, [], filters, fmt=fmt)
+        if not await cached.still_complete():  # the cache lost part of it meanwhile
+            spooled.close()
+            spooled = None
+    if spooled is None:
+        spooled = await spool(backend.thread(conversation, filters), [], filters, fmt=fmt)
     try:
         await asyncio.to_thread(write_export, spooled, conversation, fmt, io.StringIO(), path)
     finally:

@@ -455,14 +455,16 @@ class Session:
     # ------------------------------------------------------------ export
 
     async def export(self, conversation: Conversation, path: Path) -> int:
-        """Online: the whole thread from the server (a cache holding it whole is the
-        fallback when the network fails). Offline: from the cache, when it is whole."""
+        """Online: what is newer than the cache from the server, the rest from the cache
+        when it holds the thread whole, else the whole thread from the server (a whole
+        cached thread is also the fallback when the network fails). Offline: from the
+        cache, when it is whole."""
         from inbox_tui.core.export import export_cached, export_conversation  # on first use
 
         if self.offline:
             return await export_cached(self.store, conversation, path)
         try:
-            return await export_conversation(self.backend, conversation, path)
+            return await export_conversation(self.backend, conversation, path, store=self.store)
         except NetworkError:
             if not (await self.store.thread_state(conversation.key)).complete:
                 raise
