@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SETTLE = 0.25  # seconds the list stays still before its visible rows are asked for
+HIDDEN_RETRY = 0.5  # seconds between looks while the list is hidden
 
 
 class ListPreviews:
@@ -49,7 +50,14 @@ class ListPreviews:
         return {c.key for c in self.app.conversation_list.visible_conversations()}
 
     def _fill_visible(self) -> None:
-        for conversation in self.app.conversation_list.visible_conversations():
+        listed = self.app.conversation_list
+        shown = listed.visible_conversations()
+        if not shown and listed.conversations:
+            # Rows, none on screen: the list is hidden (a narrow terminal shows the filter
+            # pane or the thread in its place). Look again once it may be back.
+            self._timer = self.app.set_timer(HIDDEN_RETRY, self._fill_visible)
+            return
+        for conversation in shown:
             if conversation.last_message is not None or conversation.key in self._pending:
                 continue
             self._pending.add(conversation.key)

@@ -58,3 +58,45 @@ async def test_has_failed_finds_failures_the_cache_has_never_seen(
         await wait_for(pilot, lambda: len(listed()) >= 10 and listed() <= failing, timeout=20)
         await wait_for(pilot, lambda: not rows.is_loading)
         assert listed() <= failing
+
+
+async def test_a_filtered_list_gets_its_previews_too(demo_server: DemoServer) -> None:
+    app = app_over(demo_server)
+    async with app.run_test(size=(140, 36)) as pilot:
+        rows = app.conversation_list
+
+        def filled() -> bool:
+            shown = rows.visible_conversations()
+            return bool(shown) and all(c.last_message is not None for c in shown)
+
+        await wait_for(pilot, lambda: len(rows.conversations) > 5 and not rows.is_loading)
+        await wait_for(pilot, filled)
+        newest = rows.conversations[0].last_at
+        after, _ = date_range((newest - timedelta(days=2)).isoformat(), None)
+        app.apply_filters(Filters(after=after))
+        await wait_for(pilot, lambda: app.status.filters.after == after and not rows.is_loading)
+        await wait_for(pilot, filled)
+
+
+async def test_previews_fill_when_a_hidden_list_comes_back(demo_server: DemoServer) -> None:
+    """At 80 columns the filter pane stands in the list's place: the list filtered behind
+    it gets its previews once the pane closes."""
+    app = app_over(demo_server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rows = app.conversation_list
+        await wait_for(pilot, lambda: len(rows.conversations) > 5 and not rows.is_loading)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.filters_open and not rows.visible_conversations())
+        newest = rows.conversations[0].last_at
+        after, _ = date_range((newest - timedelta(days=2)).isoformat(), None)
+        app.apply_filters(Filters(after=after))
+        await wait_for(pilot, lambda: app.status.filters.after == after and not rows.is_loading)
+        await pilot.pause(0.6)
+        await pilot.press("escape")
+        await wait_for(
+            pilot,
+            lambda: (
+                bool(shown := rows.visible_conversations())
+                and all(c.last_message is not None for c in shown)
+            ),
+        )

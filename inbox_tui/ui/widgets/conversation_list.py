@@ -221,8 +221,11 @@ class ConversationList(ScrollView, can_focus=True):
         return f"waiting {wait_text(waited)}", overdue(waited, self._reply_within)
 
     def visible_conversations(self) -> list[Conversation]:
-        """The rows on screen now (work worth doing only for what is seen)."""
-        height = max(self.scrollable_content_region.height, 1)
+        """The rows on screen now (work worth doing only for what is seen): none while the
+        list is hidden (a narrow terminal shows the filter pane or the thread instead)."""
+        height = self.scrollable_content_region.height
+        if height <= 0 or not self.display:
+            return []
         top = int(self.scroll_y)
         first, last = top // self._row_height, (top + height - 1) // self._row_height
         return self._rows[first : last + 1]
