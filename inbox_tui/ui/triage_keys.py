@@ -45,13 +45,15 @@ class TriageKeys:
         return self.app.session.triage
 
     def start(self) -> None:
-        """At mount: the read-only marker, and member names for the assignee badges."""
+        """At mount: the read-only marker."""
         triage = self.triage
-        if triage is None:
-            return
-        if triage.read_only_reason is not None:
+        if triage is not None and triage.read_only_reason is not None:
             self.app.header.set_read_only(True)
-        self.spawn(self.load_members, "triage-members")
+
+    def load_member_names(self) -> None:
+        """After the first rows (a side load): member names for the assignee badges."""
+        if self.triage is not None:
+            self.spawn(self.load_members, "triage-members")
 
     def run(self, what: str) -> None:
         """One ``app.triage('what')`` action."""
