@@ -20,11 +20,11 @@ from inbox_tui.core.triage import Member, TriageActions
 from inbox_tui.errors import WriteRefused
 from inbox_tui.models import Conversation
 from inbox_tui.text import one_line
-from inbox_tui.ui.compose_flow import ComposeFlow
 from inbox_tui.ui.views import View, assignee, is_closed, next_view, view_filter
 from inbox_tui.ui.widgets.banner import error_text
 
 if TYPE_CHECKING:
+    from inbox_tui.ui.compose_flow import ComposeFlow
     from inbox_tui.ui.shell import Shell
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,17 @@ class TriageKeys:
         self.app = app
         self.view = View.ALL
         self._members: list[Member] | None = None
-        self.compose = ComposeFlow(self)
+        self._compose: ComposeFlow | None = None
+
+    @property
+    def compose(self) -> ComposeFlow:
+        """Compose and sending, built on first use: its modules (and the compose widget)
+        are not needed for the first frame."""
+        if self._compose is None:
+            from inbox_tui.ui.compose_flow import ComposeFlow
+
+            self._compose = ComposeFlow(self)
+        return self._compose
 
     @property
     def triage(self) -> TriageActions | None:
