@@ -187,17 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     finally:
-        _stop_untaken_demo_server()
         gc.unfreeze()
         (gc.enable if gc_was_enabled else gc.disable)()
-
-
-def _stop_untaken_demo_server() -> None:
-    """A demo server started early for a run that failed before using it."""
-    process = sys.modules.get("inbox_tui.demo.process")
-    server = process.take_early() if process is not None else None
-    if server is not None:
-        server.stop()
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -207,10 +198,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exit_:  # --help, --version, usage errors (argparse printed them)
         return int(exit_.code or 0) if isinstance(exit_.code, int | None) else EXIT_USAGE
     debug = bool(getattr(args, "debug", False))
-    if args.command is None and args.demo and not (args.offline or args.profile or args.base_url):
-        from inbox_tui.demo import process  # stdlib only
-
-        process.start_early()  # its start-up overlaps ours (see demo/process.py)
     from inbox_tui.logging_setup import setup_logging
 
     log_path = setup_logging(debug=debug)

@@ -90,7 +90,7 @@ def _demo_server() -> Any:
     from inbox_tui.demo import process
 
     if process.supported():
-        return process.take_early() or process.DemoServerProcess()
+        return process.DemoServerProcess()
     from inbox_tui.demo.server import LIVE_SECONDS, DemoServer
 
     return DemoServer(live_interval=LIVE_SECONDS)

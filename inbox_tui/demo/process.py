@@ -88,26 +88,6 @@ class DemoServerProcess(DemoEndpoint):
             process.wait()
 
 
-_early: DemoServerProcess | None = None
-
-
-def start_early() -> None:
-    """``inbox-tui --demo``: spawn the server's child before the app's own imports (about
-    0.1 s of them), so it has its data built and is serving by the app's first request;
-    :func:`take_early` hands it over. If nobody takes it, it ends with this process (its
-    stdin reaches EOF)."""
-    global _early
-    if _early is None and supported():
-        _early = DemoServerProcess().start()
-
-
-def take_early() -> DemoServerProcess | None:
-    """The server :func:`start_early` spawned (once), else None."""
-    global _early
-    server, _early = _early, None
-    return server
-
-
 def _child(fd: int) -> int:
     """Serve on the inherited listening socket ``fd`` until stdin reaches EOF."""
     import socket
@@ -115,27 +95,10 @@ def _child(fd: int) -> int:
     from inbox_tui.demo.server import LIVE_SECONDS, DemoServer
 
     sock = socket.socket(fileno=fd)
-    with DemoServer(sock=sock, live_interval=LIVE_SECONDS) as server:
-        _warm_up(server.base_url, server.heymarket_token)
+    with DemoServer(sock=sock, live_interval=LIVE_SECONDS):
         while sys.stdin.buffer.read(4096):
             pass
     return 0
-
-
-def _warm_up(base_url: str, token: str) -> None:
-    """Answer one request to ourselves while the app is still importing: the server's
-    first answer costs ~25 ms more than later ones (code paths run the first time), and
-    the app's first request is on its way to the first paint."""
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{base_url}/v1/inboxes", headers={"Authorization": f"Bearer {token}"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            answer.read()
-    except OSError:
-        pass  # only a warm-up
 
 
 if __name__ == "__main__":
