@@ -320,6 +320,12 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         self._inbox_ids = [_inbox_param(inbox.id) for inbox in inboxes]
         return inboxes
 
+    async def prefetch_list(self, inbox_id: str | None) -> None:
+        """What the conversation list's first request needs, fetched ahead (at start, while
+        the cache opens): the inbox ids of the conversations API's body."""
+        if self.member_id is not None and (inbox_id or self.inbox_id) is None:
+            await self.inboxes()
+
     async def _list_inboxes(self, inbox_id: str | None) -> list[int | str]:
         """``filters.inboxes`` of the conversations API: the chosen inbox, else every one."""
         if inbox_id is not None:
