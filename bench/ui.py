@@ -3,8 +3,8 @@
 Every figure comes from the real ``inbox-tui`` process (``inbox_tui.cli.main``, the entry
 point) in a 120x40 pseudo-terminal (``bench/ptyrun.py``), not from a stripped-down widget:
 
-1. First paint: seconds from spawning the process to the first conversation row in its
-   output, alternating in one loop with a bare Textual app showing one Static (same pty,
+1. First paint (the checkouts byte-compiled first, as an installed copy is): seconds from
+   spawning the process to the first conversation row in its output, alternating in one loop with a bare Textual app showing one Static (same pty,
    same loop, so a busy machine slows both), median of ``--runs``:
    * cold ``--demo`` (fresh config/cache dirs via ``INBOX_TUI_CACHE_DIR``);
    * warm ``--demo`` (a cache filled by an earlier run);
@@ -38,6 +38,7 @@ from ptyrun import (
     demo_server,
     fresh_env,
     hello,
+    compile_checkout,
     home,
     server_args,
     server_env,
@@ -89,6 +90,8 @@ def first_paint(runs: int, baseline: Path | None = None) -> None:
     """Each scenario for this checkout (and ``baseline``, another checkout, if given),
     alternating with the bare app in one loop. Caches are per checkout (schemas differ)."""
     roots = {"": ROOT} | ({" [baseline]": baseline} if baseline else {})
+    for root in roots.values():
+        compile_checkout(root)
     bare: list[float] = []
     results: dict[str, list[float]] = {}
 
@@ -152,6 +155,7 @@ def percentile(values: list[float], q: float) -> float:
 def key_to_frame(size: int, keys: int = 200) -> None:
     """Open the big thread (the top conversation), walk it to the start with ``g``, then
     time key -> frame for moves through it."""
+    compile_checkout()
     with home() as path, demo_server(big=(size,)) as url:
         gc_file = Path(path) / "gc.txt"
         env = {**server_env(path), "BENCH_GC_FILE": str(gc_file)}

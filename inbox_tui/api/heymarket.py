@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -256,6 +257,7 @@ def parse_conversations(data: Any) -> tuple[dict[str, Enrichment], datetime | No
 
 # -- the backend ----------------------------------------------------------------------------
 ENRICHMENT = "heymarket:POST /v1/conversations"  # the list and the enrichment: one endpoint
+INBOXES_REUSE = 10.0  # seconds an answer of GET /v1/inboxes serves later callers
 
 
 class HeymarketBackend(HeymarketWrites, HttpBackend):
@@ -279,6 +281,9 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         self.capabilities = Capabilities(resume=True, count=True, writes=member_id is not None)
         self._roster = None
         self._inbox_ids: list[int | str] | None = None
+        self._inboxes: list[Inbox] | None = None
+        self._inboxes_at: float | None = None
+        self._inboxes_task: asyncio.Task[list[Inbox]] | None = None
         self.page_size = max(1, page_size)
         inbox = f" inbox {self.inbox_id}" if self.inbox_id else ""
         self.label = f"heymarket @ {self.host}{inbox}"
@@ -339,12 +344,33 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
 
     # -- reference data -------------------------------------------------------------------
     async def inboxes(self) -> list[Inbox]:
+        """The visible inboxes. Callers at the same moment share one request, and an answer
+        under :data:`INBOXES_REUSE` seconds old is reused: at start-up the list (its
+        ``filters.inboxes``) and the header's names both ask."""
+        fresh = self._inboxes_at is not None and time.monotonic() - self._inboxes_at < INBOXES_REUSE
+        if fresh and self._inboxes is not None:
+            return list(self._inboxes)
+        loop = asyncio.get_running_loop()
+        task = self._inboxes_task
+        if task is None or task.done() or task.get_loop() is not loop:
+            task = self._inboxes_task = loop.create_task(self._fetch_inboxes())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return list(await asyncio.shield(task))
+
+    async def _fetch_inboxes(self) -> list[Inbox]:
         inboxes = await self.client.get_json("/v1/inboxes", parse=parse_inboxes)
+        self._inboxes, self._inboxes_at = inboxes, time.monotonic()
         for inbox in inboxes:
             if inbox.phones:
                 self._inbox_phones[inbox.id] = inbox.phones[0]
         self._inbox_ids = [_inbox_param(inbox.id) for inbox in inboxes]
         return inboxes
+
+    async def prefetch_list(self, inbox_id: str | None) -> None:
+        """What the conversation list's first request needs, fetched ahead (at start, while
+        the cache opens): the inbox ids of the conversations API's body."""
+        if self.member_id is not None and (inbox_id or self.inbox_id) is None:
+            await self.inboxes()
 
     async def _list_inboxes(self, inbox_id: str | None) -> list[int | str]:
         """``filters.inboxes`` of the conversations API: the chosen inbox, else every one."""
@@ -364,18 +390,23 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         Callers that ask while the fetch is in flight (at start-up the list and the poller
         both do) share it instead of sending a second request."""
         if self._members is None:
-            loop = asyncio.get_running_loop()
-            task = self._members_task
-            if task is None or task.get_loop() is not loop:
-                task = self._members_task = loop.create_task(self._load_names())
-                # Retrieved even if every waiter was cancelled: no "never retrieved" noise.
-                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            task = self._start_names()
             try:
                 await asyncio.shield(task)
             finally:
                 if task.done() and self._members_task is task:
                     self._members_task = None
         return self._members or {}
+
+    def _start_names(self) -> asyncio.Task[None]:
+        """The one in-flight fetch of the team's names (started if none is)."""
+        loop = asyncio.get_running_loop()
+        task = self._members_task
+        if task is None or task.get_loop() is not loop:
+            task = self._members_task = loop.create_task(self._load_names())
+            # Retrieved even if every waiter was cancelled: no "never retrieved" noise.
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
 
     async def _load_names(self) -> None:
         try:
@@ -386,8 +417,17 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
             log.info("team members unavailable: %s", exc.user_message())
             self._members = {}
 
-    async def _page_parser(self, inbox_id: str | None = None) -> Callable[[Any], Page]:
-        members = await self._names()
+    async def _page_parser(
+        self, inbox_id: str | None = None, *, wait_names: bool = True
+    ) -> Callable[[Any], Page]:
+        """``wait_names`` False (the conversation list's walk): parse with the names known
+        now and fetch them in the background, so ``GET /v1/team`` is not awaited before the
+        first rows (the list shows no author; later pages, the poller and threads get them)."""
+        if wait_names or self._members is not None:
+            members = await self._names()
+        else:
+            self._start_names()
+            members = {}
 
         def parse(data: Any) -> Page:
             messages, rows = parse_messages(
@@ -398,7 +438,7 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         return parse
 
     # -- messages -------------------------------------------------------------------------
-    async def _fetch_all(self, cursor: Cursor, limit: int) -> Page:
+    async def _fetch_all(self, cursor: Cursor, limit: int, *, wait_names: bool = True) -> Page:
         before = cursor.before or datetime.now(UTC) + FUTURE
         body = {
             "created_at": rfc3339(before),
@@ -406,7 +446,7 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
             "ascending": False,
             "limit": limit,
         }
-        parse = await self._page_parser()
+        parse = await self._page_parser(wait_names=wait_names)
         return await self.client.post_json("/v1/messages/all", body, parse=parse)
 
     def team_walk(self, filters: Filters | None = None, *, page_size: int | None = None):
@@ -415,7 +455,7 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         size = page_size or self.page_size
 
         async def fetch(cursor: Cursor) -> Page:
-            return await self._fetch_all(cursor, size)
+            return await self._fetch_all(cursor, size, wait_names=False)
 
         return TimelinePager(
             fetch,

@@ -142,6 +142,7 @@ class Session:
         self.conversations: CachedConversations | None = None
         self.thread: CachedThread | None = None
         self.poller: Poller | None = None
+        self._prefetch: asyncio.Future[object] | None = None
         # The write path (issue 12): reply, notes, close, assign, mark read, drafts.
         self.triage: TriageActions = SessionTriage(self)
         self._announced: set[str] = set()  # missing endpoints already said
@@ -163,6 +164,8 @@ class Session:
         inbox-tui holds the file, e.g. while it migrates a large cache): say so."""
         if self._store is not None:
             return StoreOpening(notice=self._store.notice)
+        if not self.offline:
+            self._prefetch_list()
         opener, self._open_store = self._open_store, None
         if opener is not None:
             try:
@@ -175,6 +178,17 @@ class Session:
             return StoreOpening(notice=self._store.notice)
         self._store = await Store.memory()  # no cache asked for: this run's memory only
         return StoreOpening()
+
+    def _prefetch_list(self) -> None:
+        """Start what the list's first request needs (heymarket's conversations API: the
+        inbox ids) while the cache opens; the list shares it (``prefetch_list``, when the
+        backend has one). Its failure is the list's to report: it asks again."""
+        prefetch = getattr(self.backend, "prefetch_list", None)
+        if prefetch is None:
+            return
+        task = asyncio.ensure_future(prefetch(self.inbox_id))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._prefetch = task  # a reference, so the task is not collected
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

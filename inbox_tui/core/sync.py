@@ -340,6 +340,8 @@ class CachedConversations:
         self.offline = offline or backend is None
         self.page_size = page_size
         self._pager: ConversationPager | None = None
+        # A revalidation that failed: its pager, what it changed so far, pages left.
+        self._interrupted: tuple[ConversationPager, ConversationChanges, int] | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -362,29 +364,46 @@ class CachedConversations:
         )
 
     async def revalidate(self, pages: int = 1) -> ConversationChanges:
-        """Fetch the first ``pages`` pages from the server and merge them."""
+        """Fetch the first ``pages`` pages from the server and merge them. A revalidation
+        that failed part-way is resumed where it stopped (the same pager: what it had found
+        is kept and nothing is skipped) instead of walking from the newest page again."""
         if self.offline or self.backend is None:
             return ConversationChanges()
         async with self._lock:
-            self._pager = self.backend.conversations(Filters(), self.inbox_id)
-            changes = ConversationChanges()
-            for _ in range(pages):
-                await self._next_page(changes)
-                if self._pager.exhausted:
-                    break
+            resumed = self._interrupted
+            if resumed is None:
+                self._pager = self.backend.conversations(Filters(), self.inbox_id)
+                changes, left = ConversationChanges(), pages
+            else:
+                self._pager, changes, left = resumed
+                self._interrupted = None
+            while left > 0 and not self._pager.exhausted:
+                try:
+                    await self._next_page(changes)
+                except BaseException:
+                    self._interrupted = (self._pager, changes, left)
+                    raise
+                left -= 1
             await self.store.set_meta(self._meta_key, str(_now_us()))
             return changes
 
     async def more(self) -> ConversationChanges:
-        """The next server page (for scrolling past the end of the cached list)."""
+        """The next server page (for scrolling past the end of the cached list). With no
+        walk begun (an empty cache), the walk starts at the top and its first page comes
+        as soon as one request found rows: the first paint."""
         if self.offline or self.backend is None:
             return ConversationChanges()
         async with self._lock:
+            top = self._pager is None
             if self._pager is None:
                 self._pager = self.backend.conversations(Filters(), self.inbox_id)
+                if hasattr(self._pager, "early_first"):
+                    self._pager.early_first = True
             changes = ConversationChanges()
             if not self._pager.exhausted:
                 await self._next_page(changes)
+            if top:  # the walk began at the top: the list is as fresh as a revalidation
+                await self.store.set_meta(self._meta_key, str(_now_us()))
             return changes
 
     @property

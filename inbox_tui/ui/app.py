@@ -191,7 +191,7 @@ class InboxApp(App[None]):
         self.previews.start()
         self.set_interval(60, self.background.tick)
         # The cache limit is enforced a little later: not competing with first paint.
-        self.set_timer(self.enforce_delay, self.background.enforce_limit)
+        self.set_timer(self.enforce_delay, self.background.start_upkeep)
         self.session.start_poller(self.background.on_poll, self.background.on_poll_error)
 
     def _cache_is_slow(self) -> None:

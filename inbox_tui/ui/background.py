@@ -41,6 +41,7 @@ class Background:
             write=self.write_terminal,
         )
         self.offline_since: datetime | None = None  # the server unreachable since then
+        self.upkeep_started = False  # the start-up timer has fired (see start_upkeep)
 
     def write_terminal(self, sequence: str) -> None:
         """Write an escape sequence to the terminal (as Textual's own OSC 52 copy does);
@@ -95,8 +96,17 @@ class Background:
         if self.app.header.cache_note:
             self.show_cache_note(CachedListStart(synced, True))
 
-    def enforce_limit(self) -> Worker[None]:
-        """Keep the cache under the profile's limit (never the open thread), in a worker."""
+    def start_upkeep(self) -> Worker[None] | None:
+        """The start-up timer fired: the cache limit is enforced now, and from now on after
+        polls that stored messages (before it, they would compete with the first paint)."""
+        self.upkeep_started = True
+        return self.enforce_limit()
+
+    def enforce_limit(self) -> Worker[None] | None:
+        """Keep the cache under the profile's limit (never the open thread), in a worker;
+        nothing before :meth:`start_upkeep`."""
+        if not self.upkeep_started:
+            return None
         return self.app.run_worker(
             self._enforce_limit, group="evict", exclusive=True, exit_on_error=False
         )

@@ -67,7 +67,7 @@ class ListLoader:
 
     async def _load_cached(self, pager: ConversationPager, local: Filters) -> None:
         """Paint the cached list at once, then revalidate it against the server. A first
-        run (empty cache) asks the server first so the list fills in one go."""
+        run (empty cache) pages from the server through the same pager instead."""
         app = self.app
         session = app.session
         start = await app.errors.attempt(
@@ -80,20 +80,21 @@ class ListLoader:
             app.background.show_cache_note(start)
         if app.offline:
             return
+        if not start.has_rows:
+            # Nothing cached: the pager walks the server from the top, and its first page
+            # is painted as soon as one request brought rows (no revalidation first).
+            app.conversation_list.load(pager, local)
+            return
         changed = await app.errors.attempt(Source.LIST, app.reload, session.revalidate_list())
         if isinstance(changed, Failed):
-            if not start.has_rows:  # nothing cached to show: the list says it failed
-                app.conversation_list.show_failed()
-            elif isinstance(changed.error, NetworkError):  # the cached list stays usable
+            if isinstance(changed.error, NetworkError):  # the cached list stays usable
                 app.background.went_offline()
             self.start_side_loads()
             return
         app.header.set_cache_note("")
         app.errors.resolved(Source.LIST)
         self.announce_endpoints()
-        if not start.has_rows:
-            app.conversation_list.load(session.cached_list().pager, local)
-        elif changed:
+        if changed:
             await self.resync()
         # The cache limit is not enforced here: the app's timer does it a little after start.
 
@@ -123,6 +124,7 @@ class ListLoader:
         self.announce_endpoints()  # a list loaded (or failed): the server has been asked
         if app.side_loads_pending:
             app.side_loads_pending = False
+            app.triage_keys.load_member_names()
             if app.offline:  # nothing but the cache: no count, no inbox list
                 app.header.set_inbox(app.session.inbox_label())
                 return

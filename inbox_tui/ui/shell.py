@@ -30,6 +30,12 @@ class Upkeep(Protocol):
     def enforce_limit(self) -> object: ...
 
 
+class MemberNames(Protocol):
+    """The part of :class:`~inbox_tui.ui.triage_keys.TriageKeys` the list loader calls."""
+
+    def load_member_names(self) -> None: ...
+
+
 class Shell(App[None], Protocol):
     """The :class:`~inbox_tui.ui.app.InboxApp` as its helpers see it."""
 
@@ -48,6 +54,7 @@ class Shell(App[None], Protocol):
     side_loads_pending: bool
     errors: ErrorRouter
     background: Upkeep
+    triage_keys: MemberNames
 
     @property
     def filters(self) -> Filters: ...

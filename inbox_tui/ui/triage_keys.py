@@ -20,7 +20,6 @@ from inbox_tui.core.triage import Member, TriageActions
 from inbox_tui.errors import WriteRefused
 from inbox_tui.models import Conversation
 from inbox_tui.text import one_line
-from inbox_tui.ui.compose_flow import ComposeFlow
 from inbox_tui.ui.views import (
     View,
     assignee,
@@ -32,6 +31,7 @@ from inbox_tui.ui.views import (
 from inbox_tui.ui.widgets.banner import error_text
 
 if TYPE_CHECKING:
+    from inbox_tui.ui.compose_flow import ComposeFlow
     from inbox_tui.ui.shell import Shell
 
 log = logging.getLogger(__name__)
@@ -44,17 +44,30 @@ class TriageKeys:
         self.app = app
         self.view = View.ALL
         self._members: list[Member] | None = None
-        self.compose = ComposeFlow(self)
+        self._compose: ComposeFlow | None = None
+
+    @property
+    def compose(self) -> ComposeFlow:
+        """Compose and sending, built on first use: its modules (and the compose widget)
+        are not needed for the first frame."""
+        if self._compose is None:
+            from inbox_tui.ui.compose_flow import ComposeFlow
+
+            self._compose = ComposeFlow(self)
+        return self._compose
 
     @property
     def triage(self) -> TriageActions:
         return self.app.session.triage
 
     def start(self) -> None:
-        """At mount: the read-only marker, and member names for the assignee badges."""
+        """At mount: the read-only marker."""
         triage = self.triage
         if triage.read_only_reason is not None:
             self.app.header.set_read_only(True)
+
+    def load_member_names(self) -> None:
+        """After the first rows (a side load): member names for the assignee badges."""
         self.spawn(self.load_members, "triage-members")
 
     def run(self, what: str) -> None:

@@ -93,7 +93,8 @@ async def test_cache_limit_evicts_at_start_but_never_the_open_thread(tmp_path: P
         opened = next(c for c in await store.conversation_page(limit=100) if c.key == oldest)
         app.open_conversation(opened)
         await settle(pilot, lambda: len(app.thread.messages) > 0)
-        worker = app.background.enforce_limit()
+        worker = app.background.start_upkeep()  # what the start-up timer calls
+        assert worker is not None
         await worker.wait()
         assert await store.count_messages() < total
         assert await store.count_messages(oldest) == 150
