@@ -267,6 +267,11 @@ class Session:
     async def synced_at(self) -> datetime | None:
         return await self._require_conversations().synced_at()
 
+    async def remember_endpoints(self) -> None:
+        """Record for the next start what the server lacked this run (a first start pages
+        the list straight from the server, with no revalidation to do it)."""
+        await endpoints.remember(self.store, self.backend, self.clock())
+
     def endpoint_notice(self) -> str | None:
         """Once per run and endpoint: the server lacks an optional endpoint (e.g. heymarket's
         conversations API) and the app works without it; None when there is nothing new."""

@@ -118,6 +118,7 @@ class ListLoader:
         notice = self.app.session.endpoint_notice()
         if notice:
             self.app.notify(notice, title="Server", timeout=10, markup=False)
+            self.app.run_worker(self.app.session.remember_endpoints, exit_on_error=False)
 
     def start_side_loads(self) -> None:
         app = self.app
