@@ -169,5 +169,5 @@ async def test_the_help_screen_lists_the_number_keys_once() -> None:
         console.print(app.screen._render_help())  # type: ignore[attr-defined]
         plain = " ".join(console.export_text().split())
         assert plain.count("Saved view 1-9") == 1
-        assert "1/2/3/4/5/6/7/8/9" in plain
+        assert "1-9" in plain
         assert "no assignee filter" in plain  # views: what the server filters and what not

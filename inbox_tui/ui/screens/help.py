@@ -36,9 +36,18 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
             if display not in keys:
                 keys.append(display)
     return [
-        ("/".join(keys), description, binding_id)
+        (_joined(keys), description, binding_id)
         for (_, description), (keys, binding_id) in rows.items()
     ]
+
+
+def _joined(keys: list[str]) -> str:
+    """``a/b``; a run of three or more digit keys in order as ``1-9`` (fits the column)."""
+    if len(keys) > 2 and all(k.isdigit() and len(k) == 1 for k in keys):
+        digits = [int(k) for k in keys]
+        if digits == list(range(digits[0], digits[0] + len(digits))):
+            return f"{keys[0]}-{keys[-1]}"
+    return "/".join(keys)
 
 
 def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, Iterable[BindingType]]]:
