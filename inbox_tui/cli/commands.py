@@ -217,17 +217,11 @@ def export(args: argparse.Namespace) -> int:
             )
             if note:
                 print(f"inbox-tui: {one_line(note)}", file=sys.stderr)
-            cached = await _export_through_cache(args, target, backend, conversation, filters)
+            cached = await _spool_from_cache(
+                args, target, backend, conversation, filters, progress, fmt
+            )
             if cached is not None:
-                try:
-                    spooled = await exporter.spool(cached, [], filters, progress, fmt)
-                    whole = await cached.still_complete()
-                finally:
-                    await cached.thread.store.close()
-                if whole:
-                    return conversation, spooled
-                spooled.close()  # the cache lost part of it meanwhile: walk the server
-                pager, first = backend.thread(conversation, filters), []
+                return conversation, cached
             # On disk page by page, formatted as it comes: constant memory, no model kept.
             messages = await exporter.spool(pager, first, filters, progress, fmt)
             return conversation, messages
@@ -243,13 +237,19 @@ def export(args: argparse.Namespace) -> int:
     return _write_export(args, messages, conversation, fmt, output)
 
 
-async def _export_through_cache(
-    args: argparse.Namespace, target: Target, backend: Any, conversation: Any, filters: Any
+async def _spool_from_cache(
+    args: argparse.Namespace,
+    target: Target,
+    backend: Any,
+    conversation: Any,
+    filters: Any,
+    progress: Any,
+    fmt: str,
 ) -> Any:
-    """A walk mostly served by the profile's cache (see ``core/export_through_cache.py``),
+    """The thread spooled mostly from the profile's cache (``exporter.spool_from_cache``),
     or None: ``--fresh``, the embedded demo (its data moves with the clock), no cache file
     yet, a cache that cannot be opened, or one without the whole thread."""
-    from inbox_tui.core.export_through_cache import walk_through_cache
+    from inbox_tui.core import export as exporter
     from inbox_tui.store import CacheError, Store
     from inbox_tui.store.store import profile_path
 
@@ -264,13 +264,9 @@ async def _export_through_cache(
         log.info("export: not using the cache (%s)", exc)
         return None
     try:
-        walk = await walk_through_cache(store, backend, conversation, filters)
-    except BaseException:
+        return await exporter.spool_from_cache(store, backend, conversation, filters, progress, fmt)
+    finally:
         await store.close()
-        raise
-    if walk is None:
-        await store.close()
-    return walk  # its store is closed by the caller
 
 
 async def _export_offline(args: argparse.Namespace, filters: Any) -> tuple[Any, list[Any]]:

@@ -34,6 +34,7 @@ from inbox_tui.core.export_rows import (  # noqa: F401  (the formats' names, re-
     normalise,
 )
 from inbox_tui.core.export_spool import Spool
+from inbox_tui.core.export_through_cache import walk_through_cache
 from inbox_tui.errors import BadResponse, NotFound
 from inbox_tui.filters import FilterError, Filters, date_range
 from inbox_tui.models import (
@@ -305,6 +306,26 @@ def write_md(messages: Iterable[Message], out: IO[str], conversation: Conversati
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "md": write_md}
 
 
+async def spool_from_cache(
+    store: Store,
+    backend: Backend,
+    conversation: Conversation,
+    filters: Filters,
+    progress: Progress | None = None,
+    fmt: str | None = None,
+) -> Spool | None:
+    """:func:`spool` through the cache when it holds the thread back to its beginning (see
+    ``export_through_cache.py``); None when it cannot serve it: then walk the server."""
+    walk = await walk_through_cache(store, backend, conversation, filters)
+    if walk is None:
+        return None
+    spooled = await spool(walk, [], filters, progress, fmt)
+    if (await walk.thread.state()).complete:
+        return spooled
+    spooled.close()  # the cache lost part of the thread meanwhile (an eviction)
+    return None
+
+
 async def export_conversation(
     backend: Backend,
     conversation: Conversation,
@@ -315,20 +336,11 @@ async def export_conversation(
 ) -> int:
     """The UI's ``e``: write the whole of ``conversation`` to ``path`` (atomically, the file
     write off the event loop); returns the number of messages written. With ``store``, a
-    thread cached back to its beginning is read from it after the newer part is fetched
-    (see ``export_through_cache.py``)."""
-    from inbox_tui.core.export_through_cache import walk_through_cache
-
+    thread cached back to its beginning is read from it after the newer part is fetched."""
     filters = filters or Filters()
     spooled = None
-    cached = (
-        None if store is None else await walk_through_cache(store, backend, conversation, filters)
-    )
-    if cached is not None:
-        spooled = await spool(cached, [], filters, fmt=fmt)
-        if not await cached.still_complete():  # the cache lost part of it meanwhile
-            spooled.close()
-            spooled = None
+    if store is not None:
+        spooled = await spool_from_cache(store, backend, conversation, filters, fmt=fmt)
     if spooled is None:
         spooled = await spool(backend.thread(conversation, filters), [], filters, fmt=fmt)
     try:

@@ -31,45 +31,11 @@ CACHE_PAGE = 500
 MAX_NEWER_PAGES = 40
 
 
-class CachedWalk:
-    """A :class:`MessagePager` for :func:`inbox_tui.core.export.spool`: the newer part from
-    the server (merged into the cache), then the cached part, newest first."""
-
-    def __init__(self, thread: CachedThread) -> None:
-        self.thread = thread
-        self._pager = CacheMessagePager(thread)
-
-    @property
-    def exhausted(self) -> bool:
-        return self._pager.exhausted
-
-    @property
-    def complete(self) -> bool:
-        return self._pager.complete
-
-    partial = False
-    rejected = 0
-
-    @property
-    def requests(self) -> int:
-        return self.thread.requests
-
-    async def older(self) -> list:  # type: ignore[type-arg]
-        return await self._pager.older()
-
-    async def newer(self) -> list:  # type: ignore[type-arg]
-        return []
-
-    async def still_complete(self) -> bool:
-        """Whether the cache still held the whole thread when the walk ended (an eviction
-        or a damaged range meanwhile means the export must walk the server instead)."""
-        return (await self.thread.state()).complete
-
-
 async def walk_through_cache(
     store: Store, backend: Backend, conversation: Conversation, filters: Filters
-) -> CachedWalk | None:
-    """A walk served mostly by the cache, or None when the cache cannot serve this export:
+) -> CacheMessagePager | None:
+    """A walk served mostly by the cache (newest first: what is newer than the cache from the
+    server, merged into it, then the cached part), or None when the cache cannot serve it:
     the thread is not cached back to its beginning, the server filters this export (then
     the server's own filtered walk is cheaper than the whole thread), or the cached range
     no longer joins the server's newest messages."""
@@ -92,4 +58,4 @@ async def walk_through_cache(
         "export: %d new message(s) from the server, the rest of the thread from the cache",
         len(changes.inserted),
     )
-    return CachedWalk(thread)
+    return CacheMessagePager(thread)
