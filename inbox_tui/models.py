@@ -137,6 +137,12 @@ class Conversation(BaseModel):
     def is_closed(self) -> bool:
         return self.closed if self.closed is not None else self.status == "closed"
 
+    @property
+    def owner(self) -> str | None:
+        """The owner's member id; None when nobody owns it (``0`` is heymarket's "nobody")."""
+        value = self.assigned_to
+        return str(value) if value not in (None, "", "0") else None
+
     @field_validator("contact")
     @classmethod
     def _e164(cls, value: str) -> str:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -64,6 +64,17 @@ LIST_FILTERS = frozenset(
 )  # not failed_only: the rows say nothing of failures, the message walk finds them
 # What its body carries: ``filters.closed`` and ``filters.unread`` (see ConversationList).
 LIST_SERVER_FILTERS = frozenset({"closed", "unread_only"})
+
+
+T = TypeVar("T")
+
+
+def _shared_task(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """A fetch that several callers await (each through ``asyncio.shield``): its outcome is
+    retrieved even if every waiter was cancelled, so no "never retrieved" noise."""
+    task = asyncio.get_running_loop().create_task(work)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task
 
 
 def _inbox_param(inbox_id: str) -> int | str:
@@ -350,11 +361,9 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
         fresh = self._inboxes_at is not None and time.monotonic() - self._inboxes_at < INBOXES_REUSE
         if fresh and self._inboxes is not None:
             return list(self._inboxes)
-        loop = asyncio.get_running_loop()
         task = self._inboxes_task
-        if task is None or task.done() or task.get_loop() is not loop:
-            task = self._inboxes_task = loop.create_task(self._fetch_inboxes())
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            task = self._inboxes_task = _shared_task(self._fetch_inboxes())
         return list(await asyncio.shield(task))
 
     async def _fetch_inboxes(self) -> list[Inbox]:
@@ -400,12 +409,9 @@ class HeymarketBackend(HeymarketWrites, HttpBackend):
 
     def _start_names(self) -> asyncio.Task[None]:
         """The one in-flight fetch of the team's names (started if none is)."""
-        loop = asyncio.get_running_loop()
         task = self._members_task
-        if task is None or task.get_loop() is not loop:
-            task = self._members_task = loop.create_task(self._load_names())
-            # Retrieved even if every waiter was cancelled: no "never retrieved" noise.
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = self._members_task = _shared_task(self._load_names())
         return task
 
     async def _load_names(self) -> None:

@@ -26,7 +26,7 @@ class ConversationWalk:
         # Set by a list painting from nothing: the first page is handed out as soon as one
         # request found any conversation (the first rows), later pages fill ``batch``.
         self.early_first = False
-        self._pages = 0
+        self._handed_out = False  # a page has been returned
         self._keys: set[str] = set()
         # Found but not yet returned: kept across a failed request, so a retry loses none.
         self._found: list[Message] = []
@@ -47,12 +47,12 @@ class ConversationWalk:
                     continue
                 self._keys.add(message.conversation_key)
                 found.append(message)
-            if found and self.early_first and not self._pages:
+            if found and self.early_first and not self._handed_out:
                 break
         if found:
             await self._prepare(found)
         self._found = []
-        self._pages += 1
+        self._handed_out = True
         return [self._conversation(m) for m in found]
 
     def _counts(self, message: Message) -> bool:

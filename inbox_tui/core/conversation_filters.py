@@ -23,12 +23,6 @@ from inbox_tui.store import Store
 from inbox_tui.store.conversation_flags import ConversationFacts, conversation_facts
 
 
-def assigned_to(conversation: Conversation) -> str | None:
-    """The owner's member id, None when nobody owns it (``0`` is heymarket's "nobody")."""
-    value = conversation.assigned_to
-    return str(value) if value not in (None, "", "0") else None
-
-
 @dataclass(frozen=True)
 class FlagCheck:
     """The active flags of ``filters`` with what they need: the member id ("assigned to
@@ -58,7 +52,7 @@ class FlagCheck:
         f = self.filters
         if f.unread_only and not row.unread:
             return False
-        if f.mine_only and (self.me is None or assigned_to(row) != self.me):
+        if f.mine_only and (self.me is None or row.owner != self.me):
             return False
         if f.failed_only and not (row.has_failed or (facts is not None and facts.has_failed)):
             return False

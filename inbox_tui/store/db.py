@@ -463,7 +463,7 @@ def _configure(
     readonly: bool,
     migrate_schema: bool,
     busy_timeout: float,
-    cache_kb: int = 16_000,
+    cache_kb: int = CACHE_KB,
 ) -> None:
     conn.execute(f"PRAGMA busy_timeout = {max(int(busy_timeout * 1000), 0)}")
     if not readonly:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from inbox_tui.text import one_line
+from inbox_tui.ui.saved_views import KEYS
 
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Reply queue", "Conversations waiting on a reply, oldest first (w)", "reply_queue"),
@@ -42,7 +43,7 @@ def saved_view_commands(views: Iterable[str]) -> list[tuple[str, str, str]]:
     """ "View: NAME" per saved view of the profile, in order (keys 1-9 apply the first 9)."""
     out = []
     for number, name in enumerate(views, start=1):
-        key = f" (key {number})" if number <= 9 else ""
+        key = f" (key {number})" if number <= KEYS else ""
         out.append((f"View: {one_line(name, 40)}", f"Saved view{key}", f"saved_view({number})"))
     return out
 

@@ -22,7 +22,6 @@ from inbox_tui.models import Conversation
 from inbox_tui.text import one_line
 from inbox_tui.ui.views import (
     View,
-    assignee,
     is_closed,
     next_view,
     server_closed,
@@ -227,7 +226,7 @@ class TriageKeys:
             self._change(conversation, update, write, "Assign")
             self.say(f"Assigned to {one_line(member.name, 40)}", timeout=2)
 
-        self.app.push_screen(MemberPicker(members, assignee(conversation)), chosen)
+        self.app.push_screen(MemberPicker(members, conversation.owner), chosen)
 
     # ------------------------------------------------------------ views
 

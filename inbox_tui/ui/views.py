@@ -35,11 +35,6 @@ def is_closed(conversation: Conversation) -> bool:
     return bool(conversation.closed) or (conversation.status or "").strip().lower() == "closed"
 
 
-def assignee(conversation: Conversation) -> str | None:
-    value = conversation.assigned_to
-    return str(value) if value not in (None, "", "0") else None
-
-
 def next_view(view: View) -> View:
     return CYCLE[(CYCLE.index(view) + 1) % len(CYCLE)]
 
@@ -52,9 +47,9 @@ def server_closed(view: View) -> bool | None:
 def view_filter(view: View, me: str | None) -> Callable[[Conversation], bool] | None:
     """The predicate a row must pass in ``view`` (None: every row)."""
     if view is View.MINE:
-        return lambda c: me is not None and assignee(c) == me
+        return lambda c: me is not None and c.owner == me
     if view is View.UNASSIGNED:
-        return lambda c: assignee(c) is None
+        return lambda c: c.owner is None
     if view is View.OPEN:
         return lambda c: not is_closed(c)
     if view is View.CLOSED:
@@ -67,7 +62,7 @@ def conversation_badges(conversation: Conversation, members: Mapping[str, str]) 
     badges = []
     if is_closed(conversation):
         badges.append("closed")
-    member = assignee(conversation)
+    member = conversation.owner
     if member is not None:
         name = members.get(member, member)
         badges.append("@" + one_line(name.split()[0] if name.strip() else member, 12))
