@@ -4,8 +4,9 @@ Every figure comes from the real ``inbox-tui`` process (``inbox_tui.cli.main``, 
 point) in a 120x40 pseudo-terminal (``bench/ptyrun.py``), not from a stripped-down widget:
 
 1. First paint (the checkouts byte-compiled first, as an installed copy is): seconds from
-   spawning the process to the first conversation row in its output, alternating in one loop with a bare Textual app showing one Static (same pty,
-   same loop, so a busy machine slows both), median of ``--runs``:
+   spawning the process to the first conversation row in its output, alternating in one
+   loop with a bare Textual app showing one Static (same pty, same loop, so a busy machine
+   slows both), median of ``--runs``:
    * cold ``--demo`` (fresh config/cache dirs via ``INBOX_TUI_CACHE_DIR``);
    * warm ``--demo`` (a cache filled by an earlier run);
    * cold and warm against a demo server answering each request after 150 ms;
@@ -35,10 +36,10 @@ from ptyrun import (
     ROW,
     PtyApp,
     cli,
+    compile_checkout,
     demo_server,
     fresh_env,
     hello,
-    compile_checkout,
     home,
     server_args,
     server_env,

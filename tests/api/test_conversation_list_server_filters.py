@@ -5,12 +5,11 @@ loopback to the demo server, which returns just the matching rows."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
+from support.recording import Recording
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -24,19 +23,6 @@ FAST = HttpSettings(connect_timeout=2, read_timeout=5, backoff_base=0.01, backof
 ME = 7  # the demo member, in every demo inbox
 
 
-class Recording(httpx.AsyncHTTPTransport):
-    """A real transport that keeps the body of every ``POST /v1/conversations``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.bodies: list[dict[str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v1/conversations":
-            self.bodies.append(json.loads(request.content))
-        return await super().handle_async_request(request)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[DemoServer]:
     with DemoServer(dataset=build_dataset(7, conversations=60, big_threads=())) as srv:
@@ -45,7 +31,7 @@ def server() -> Iterator[DemoServer]:
 
 @pytest.fixture
 def wire() -> Recording:
-    return Recording()
+    return Recording("/v1/conversations")
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ the cache is the one an uninterrupted walk gives (no row lost, none skipped)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 import pytest
+from support.recording import Recording
 
 from inbox_tui.api.auth import BearerToken
 from inbox_tui.api.heymarket import HeymarketBackend
@@ -20,19 +20,6 @@ from inbox_tui.errors import ApiError
 from inbox_tui.store import Store
 
 WALK = "/v1/messages/all"
-
-
-class Recording(httpx.AsyncHTTPTransport):
-    """Real HTTP; remembers the body of every message-walk request sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.walk: list[dict[str, object]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == WALK:
-            self.walk.append(json.loads(request.content))
-        return await super().handle_async_request(request)
 
 
 def backend(
@@ -51,15 +38,15 @@ async def test_a_failed_revalidation_resumes_at_the_page_that_failed(
 ) -> None:
     # The third request of the walk fails (500, not retried); the rest are answered.
     with DemoServer(faults=FaultConfig(schedule=(None, None, "500"), paths=(WALK,))) as server:
-        recording = Recording()
+        recording = Recording(WALK)
         convs = CachedConversations(store, backend(server, recording))
         with pytest.raises(ApiError):
             await convs.revalidate()
-        assert len(recording.walk) == 3
+        assert len(recording.bodies) == 3
         changes = await convs.revalidate()  # the retry
-        resumed = recording.walk[3]
-        assert resumed == recording.walk[2]  # the page that failed, asked again
-        assert resumed["created_at"] != recording.walk[0]["created_at"]  # not the top
+        resumed = recording.bodies[3]
+        assert resumed == recording.bodies[2]  # the page that failed, asked again
+        assert resumed["created_at"] != recording.bodies[0]["created_at"]  # not the top
         assert len(changes.new_keys) >= 50  # what pages 1-2 found is reported too
         got = [c.key for c in await convs.cached(limit=50)]
 

@@ -4,10 +4,9 @@ local. The filter pane reads a number typed in the profile region's format."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import httpx
+from support.recording import Recording
 from support.wait import wait_for
 from textual.widgets import Input
 
@@ -18,17 +17,6 @@ from inbox_tui.demo.server import DemoServer
 from inbox_tui.ui.app import InboxApp
 
 ME = 7
-
-
-class Recording(httpx.AsyncHTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.bodies: list[dict[str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v1/conversations":
-            self.bodies.append(json.loads(request.content))
-        return await super().handle_async_request(request)
 
 
 def app_over(server: DemoServer, wire: Recording, **settings: Any) -> InboxApp:
@@ -43,7 +31,7 @@ def status(app: InboxApp) -> str:
 
 
 async def test_open_and_closed_views_ask_the_server(demo_server: DemoServer) -> None:
-    wire = Recording()
+    wire = Recording("/v1/conversations")
     app = app_over(demo_server, wire)
     async with app.run_test(size=(140, 36)) as pilot:
         await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 5)
@@ -72,7 +60,7 @@ async def test_open_and_closed_views_ask_the_server(demo_server: DemoServer) -> 
 
 
 async def test_the_pane_reads_a_national_number_with_the_region(demo_server: DemoServer) -> None:
-    app = app_over(demo_server, Recording(), region="GB")
+    app = app_over(demo_server, Recording("/v1/conversations"), region="GB")
     async with app.run_test(size=(150, 36)) as pilot:
         await wait_for(pilot, lambda: len(app.conversation_list.conversations) > 0)
         await pilot.press("f")
