@@ -67,6 +67,43 @@ Hello().run()
 """
 
 
+# The stack's floor: the bare app plus what any app on the mandated stack (pydantic models,
+# an httpx client, an SQLite cache) must do before its first row: import pydantic and
+# validate one model, import httpx and await one request over loopback (httpcore, anyio),
+# open an SQLite file (the cheapest way: no TLS context for a plain http:// client, as
+# inbox-tui's own). None of inbox-tui's code runs. The gap from the bare app to this
+# is what the stack costs; the gap from this to inbox-tui is what our code costs.
+FLOOR = """
+import asyncio, sqlite3, sys, tempfile
+from datetime import datetime
+from textual.app import App
+from textual.widgets import Static
+from pydantic import BaseModel
+import httpx
+
+class Row(BaseModel):
+    id: str
+    created_at: datetime
+
+async def first_row():
+    auth = {"Authorization": "Bearer " + sys.argv[2]}
+    async with httpx.AsyncClient(verify=False, headers=auth) as c:  # http: no TLS context
+        answer = await c.get(sys.argv[1] + "/v1/inboxes")
+    sqlite3.connect(tempfile.mktemp()).close()
+    return Row(id=str(answer.status_code), created_at="2026-01-01T00:00:00Z")
+
+class Floor(App):
+    def compose(self):
+        yield Static("floor bench")
+
+    async def on_mount(self):
+        row = await first_row()
+        self.query_one(Static).update(f"{row.id} +1 (000)")
+
+Floor().run()
+"""
+
+
 def visible(data: bytes) -> str:
     return _ESCAPES.sub("\n", data.decode("utf-8", "replace"))
 
@@ -191,6 +228,11 @@ def cli(args: list[str], env: dict[str, str], root: Path = ROOT) -> PtyApp:
 
 def hello() -> PtyApp:
     return PtyApp([sys.executable, "-c", HELLO], {})
+
+
+def floor(url: str) -> PtyApp:
+    """The stack floor (see ``FLOOR``) against the demo server at ``url``."""
+    return PtyApp([sys.executable, "-c", FLOOR, url, TOKEN], {})
 
 
 def fresh_env(home: str) -> dict[str, str]:

@@ -10,7 +10,10 @@ point) in a 120x40 pseudo-terminal (``bench/ptyrun.py``), not from a stripped-do
    * cold ``--demo`` (fresh config/cache dirs via ``INBOX_TUI_CACHE_DIR``);
    * warm ``--demo`` (a cache filled by an earlier run);
    * cold and warm against a demo server answering each request after 150 ms;
-   * server down with a warm cache (the same account, its server stopped).
+   * server down with a warm cache (the same account, its server stopped);
+   and, for reference, the stack floor (``ptyrun.FLOOR``): the bare app plus pydantic,
+   httpx with one loopback request and SQLite, none of our code. It shows how much of
+   the gap to the bare app the mandated stack alone costs.
 2. Key -> frame in a thread of ``--thread`` messages (the app walked to its start with
    ``g``): ms from writing a key to the first byte of the frame it causes; and the
    longest GC pause in that process (``gc.callbacks``) over the whole run.
@@ -38,6 +41,7 @@ from ptyrun import (
     cli,
     compile_checkout,
     demo_server,
+    floor,
     fresh_env,
     hello,
     home,
@@ -94,19 +98,25 @@ def first_paint(runs: int, baseline: Path | None = None) -> None:
     for root in roots.values():
         compile_checkout(root)
     bare: list[float] = []
+    stack_floor: list[float] = []
     results: dict[str, list[float]] = {}
 
     def measure(name: str, start: Start) -> None:
         bare.append(paint(hello))
         results.setdefault(name, []).append(paint(start))
 
-    with contextlib.ExitStack() as stack, demo_server(latency=0.15) as slow_url:
+    with (
+        contextlib.ExitStack() as stack,
+        demo_server(latency=0.15) as slow_url,
+        demo_server() as fast_url,
+    ):
         homes = {tag: (stack.enter_context(home()), stack.enter_context(home())) for tag in roots}
         for tag, root in roots.items():
             demo_home, slow_home = homes[tag]
             prepare(partial(cli, ["--demo"], fresh_env(demo_home), root))
             prepare(partial(cli, server_args(slow_url), server_env(slow_home), root))
         for _ in range(runs):
+            stack_floor.append(paint(partial(floor, fast_url)))
             for tag, root in roots.items():
                 demo_home, slow_home = homes[tag]
                 with home() as cold:
@@ -136,6 +146,12 @@ def first_paint(runs: int, baseline: Path | None = None) -> None:
     b = statistics.median(bare)
     print(f"first paint through a 120x40 pty, median of {runs} (min..max), alternating:")
     print(f"  {'bare Textual app, one Static':<34} {b:6.3f} s ({min(bare):.3f}..{max(bare):.3f})")
+    f = statistics.median(stack_floor)
+    print(
+        f"  {'stack floor (see ptyrun.FLOOR)':<34} {f:6.3f} s "
+        f"({min(stack_floor):.3f}..{max(stack_floor):.3f}) = {f / b:4.2f}x bare: "
+        "pydantic + httpx + one loopback request + SQLite, none of our code"
+    )
     targets: dict[str, tuple[str, Callable[[float], bool]]] = {
         SCENARIOS[0]: ("<= 1.5x bare", lambda m: m <= 1.5 * b),
         SCENARIOS[1]: ("<= 1.5x bare", lambda m: m <= 1.5 * b),
