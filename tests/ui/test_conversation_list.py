@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from support.fake_backend import FIXED_NOW, FakeBackend, make_app
-from support.wait import wait_for
+from support.wait import settle, wait_for
 
 from inbox_tui.filters import Filters
 from inbox_tui.ui.app import InboxApp
@@ -145,6 +145,21 @@ async def test_rows_arriving_after_a_paint_replace_the_loading_line() -> None:
         for _ in range(100):  # let the walk finish
             steps.release()
         await wait_for(pilot, ready(app))
+
+
+async def test_a_fetch_overtaken_by_a_resync_before_it_starts_does_not_stay_loading() -> None:
+    backend = FakeBackend(200, page_size=25)
+    app = make_app(backend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, ready(app))
+        listed = app.conversation_list
+        shown = list(listed.conversations)  # enough for the screen: no load of its own
+        listed.load_more()  # its worker starts on a later turn of the event loop...
+        listed.replace_rows(shown, backend.conversations(Filters()))
+        # ...after the resync replaced the rows: that stale worker must not mark the list
+        # as loading for good (nothing of the new generation would ever clear it).
+        await settle(pilot, lambda: not listed.is_loading, timeout=5)
+        assert listed.conversations == shown
 
 
 def test_relative_times_are_in_the_thread_zone() -> None:

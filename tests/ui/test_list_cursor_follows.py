@@ -39,6 +39,26 @@ async def test_G_loads_every_page_and_refresh_keeps_the_cursor_and_depth() -> No
         assert rows.cursor == 177
 
 
+async def test_a_page_of_the_old_list_after_refresh_does_not_end_the_follow() -> None:
+    app = make_app(FakeBackend(180, page_size=20))
+    async with app.run_test(size=(120, 30)) as pilot:
+        rows = app.conversation_list
+        await wait_for(pilot, lambda: loaded(app)() and not rows.is_loading)
+        while len(rows.conversations) < 60:  # past the first page the reload lists
+            rows.select(len(rows.conversations) - 1)
+            await wait_for(pilot, lambda: not rows.is_loading)
+        rows.select(55)
+        kept = rows.highlighted
+        assert kept is not None
+        app.action_refresh()  # the cached list starts again from a worker, not at once
+        assert rows.cursor == 55
+        # The Loaded of a page of the old list, handled before that worker restarts the
+        # list: the row is listed there, but it is not the list the cursor must end on.
+        app.keeper.on_loaded(rows.exhausted)
+        await settle(pilot, lambda: rows.highlighted == kept and not rows.is_loading)
+        assert rows.cursor == 55
+
+
 async def test_y_and_Y_copy_from_the_list() -> None:
     app = make_app(FakeBackend(5))
     async with app.run_test(size=(120, 30)) as pilot:

@@ -164,6 +164,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._pager: ConversationPager | None = None
         self._local = Filters()
         self._load_gen = 0
+        self._loads = 0
         self._loading = False
         self._failed = False
         self._inbox_names: dict[str, str] = {}
@@ -194,6 +195,11 @@ class ConversationList(ScrollView, can_focus=True):
     @property
     def is_loading(self) -> bool:
         return self._loading
+
+    @property
+    def loads(self) -> int:
+        """How many times :meth:`load` started the list again from its first page."""
+        return self._loads
 
     @property
     def highlighted(self) -> Conversation | None:
@@ -245,6 +251,7 @@ class ConversationList(ScrollView, can_focus=True):
         """Replace the list with ``pager``'s conversations, applying ``local`` filters.
         Cancels any load in flight."""
         self._load_gen += 1
+        self._loads += 1
         self._to_end = False
         self._pager = pager
         self._local = local or Filters()
@@ -254,9 +261,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._failed = False
         self.set_reactive(ConversationList.cursor, 0)
         self.scroll_to(y=0, animate=False)
-        self._update_virtual_size()
-        self._invalidate()
-        self._fetch(self._load_gen)
+        self._start_fetch()
 
     def show_failed(self) -> None:
         """Nothing to list because the first load failed (the banner has the retry)."""
@@ -276,7 +281,7 @@ class ConversationList(ScrollView, can_focus=True):
         if self._pager is None or self._pager.exhausted or self._loading:
             return
         self._failed = False
-        self._fetch(self._load_gen)
+        self._start_fetch()
 
     def replace_rows(self, rows: list[Conversation], pager: ConversationPager) -> None:
         """Show ``rows`` (a fresh read of the same ordered source, e.g. the cache after a
@@ -343,14 +348,22 @@ class ConversationList(ScrollView, can_focus=True):
 
     # ---------------------------------------------------------------- loading
 
+    def _start_fetch(self) -> None:
+        """Loading from the request on, not from when the worker first runs: a worker may
+        start only after the list was replaced (``replace_rows`` clears the flag), and a
+        stale one then must not set it again, since only its own generation clears it."""
+        self._loading = True
+        self._refresh_status_line()
+        self._fetch(self._load_gen)
+
     @work(group="conversations", exclusive=True, exit_on_error=False)
     async def _fetch(self, generation: int) -> None:
         pager = self._pager
-        if pager is None:
+        if generation != self._load_gen:
             return
-        self._loading = True
-        self._refresh_status_line()
         try:
+            if pager is None:
+                return
             for _ in range(MAX_PAGES_PER_FETCH):
                 page = await pager.next_page()
                 if generation != self._load_gen:
