@@ -12,12 +12,12 @@ import json
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support.wait import wait_for
 
 from inbox_tui import secrets
 from inbox_tui.errors import ApiError
@@ -160,10 +160,7 @@ async def test_app_banner_and_log_hold_no_part_of_the_token(
     credentials = resolve("x", profile, env={"INBOX_TUI_TOKEN": token})
     app = InboxApp(build_backend(profile, credentials), profile_name="hostile")
     async with app.run_test(size=(200, 30)) as pilot:
-        deadline = time.monotonic() + 10
-        while not app.banner.showing:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: app.banner.showing)
         await pilot.pause(0.1)
         screen = app.export_screenshot()
         banner = str(app.banner.render())
