@@ -462,7 +462,7 @@ def main() -> None:
         size_mb = path.stat().st_size / 1e6
         query_s = min(store_first_page(path) for _ in range(3))
         paint = first_paint(path, args.app)
-        with demo_server(latency=HOLD_ANSWERS_S) as url:
+        with demo_server(latency=HOLD_ANSWERS_S, quiet=True) as url:
             online = first_paint(path, "online", server=url)
         search = asyncio.run(search_latency(path))
         prefix = asyncio.run(search_latency(path, queries=PREFIXES))

@@ -260,13 +260,17 @@ with DemoServer(dataset=dataset, latency=latency) as server:
 
 
 @contextlib.contextmanager
-def demo_server(latency: float = 0.0, big: tuple[int, ...] = ()) -> Iterator[str]:
+def demo_server(
+    latency: float = 0.0, big: tuple[int, ...] = (), *, quiet: bool = False
+) -> Iterator[str]:
     """A demo server process (``latency`` s per request; ``big`` thread sizes); yields
-    its base URL. The token is ``TOKEN``."""
+    its base URL. The token is ``TOKEN``. ``quiet``: its stderr is dropped (a server that
+    holds answers logs each request it cancels on the way out)."""
     process = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(latency), ",".join(map(str, big))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
         cwd=ROOT,
         text=True,
     )

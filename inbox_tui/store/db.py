@@ -284,6 +284,74 @@ def _v4(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
+# A new (empty) file is created at version 4 directly: the tables the numbered steps lead to
+# (columns in the order those steps add them), with the side tables and columns below. The
+# steps would build the search index twice and rewrite tables for each added column.
+# tests/store/test_schema_created_current.py holds this equal to an upgraded file.
+CURRENT_DDL = """
+CREATE TABLE messages (
+    rowid INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    inbox_id TEXT,
+    contact TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT '',
+    direction TEXT NOT NULL,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    json TEXT NOT NULL,
+    search_name TEXT NOT NULL DEFAULT '',
+    search_numbers TEXT NOT NULL DEFAULT '',
+    UNIQUE (source, id)
+);
+CREATE INDEX messages_thread ON messages (conversation_key, created_us, id);
+CREATE TABLE conversations (
+    key TEXT PRIMARY KEY,
+    contact TEXT NOT NULL,
+    name TEXT,
+    inbox_id TEXT,
+    last_us INTEGER NOT NULL,
+    unread INTEGER NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    has_failed INTEGER NOT NULL DEFAULT 0,
+    preview TEXT NOT NULL DEFAULT '',
+    status TEXT,
+    last_json TEXT,
+    synced_us INTEGER,
+    last_inbound_us INTEGER,
+    replied_us INTEGER,
+    triage TEXT
+);
+CREATE INDEX conversations_recent ON conversations (last_us, key);
+CREATE INDEX conversations_inbox_recent ON conversations (inbox_id, last_us, key);
+CREATE TABLE thread_state (
+    conversation_key TEXT PRIMARY KEY,
+    oldest_us INTEGER,
+    oldest_id TEXT,
+    newest_us INTEGER,
+    newest_id TEXT,
+    complete INTEGER NOT NULL DEFAULT 0,
+    synced_us INTEGER
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    body, search_name, search_numbers,
+    content='messages', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2',
+    prefix='2 3'
+);
+"""
+
+
+def _create_current(conn: sqlite3.Connection) -> None:
+    for statement in _split(CURRENT_DDL):
+        conn.execute(statement)
+    for statement in (*FTS_TRIGGERS, *SIDE_TABLES):
+        conn.execute(statement)
+
+
 # Additions that need no version step: created when missing on every writable open, so they
 # merge with any numbered migration and an older inbox-tui still opens the file (it names
 # the columns it reads). Drafts of the triage compose box live here (they survive restarts);
@@ -361,8 +429,8 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the database forward to ``target`` in one ``BEGIN IMMEDIATE`` transaction.
 
     The version is read again inside the transaction (holding the write lock), so two
-    processes opening the same old or new file never both run a step. An empty file gets
-    every step in that one transaction: it is created at the current schema.
+    processes opening the same old or new file never both run a step. An empty file is
+    created at the current schema (:data:`CURRENT_DDL`), not stepped through the old ones.
     """
     current = schema_version(conn)  # fast path: no write lock when nothing is to do
     if current > SCHEMA_VERSION:
@@ -375,8 +443,11 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             raise _too_new(current)
         if current >= target:
             return current
-        for step in range(current + 1, target + 1):
-            MIGRATIONS[step](conn)
+        if current == 0 and target == SCHEMA_VERSION:
+            _create_current(conn)
+        else:
+            for step in range(current + 1, target + 1):
+                MIGRATIONS[step](conn)
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (target,))
