@@ -51,7 +51,10 @@ if path:
                 out.write(f"{pause:.1f} {info.get('generation')}")
     gc.callbacks.append(on_gc)
 sys.argv[0] = "inbox-tui"
-from inbox_tui.cli.main import main
+try:
+    from inbox_tui.cli.main import main
+except ModuleNotFoundError:  # an older checkout (a baseline): the entry point was cli:main
+    from inbox_tui.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import statistics
 import sys
 import time
@@ -55,7 +56,10 @@ Start = Callable[[], PtyApp]
 def paint(start: Start) -> float:
     app = start()
     try:
-        return app.wait_for(ROW)
+        seconds = app.wait_for(ROW)
+        if math.isnan(seconds):  # a figure of nan would pass for a measurement
+            raise SystemExit(f"no conversation row was painted; the screen:\n{app.seen[-3000:]}")
+        return seconds
     finally:
         app.stop()
 
