@@ -73,15 +73,16 @@ Hello().run()
 # The stack's floor: the bare app plus what any app on the mandated stack (pydantic models,
 # an httpx client, an SQLite cache) must do before its first row: import pydantic and
 # validate one model, import httpx and await one request over loopback (httpcore, anyio),
-# open an SQLite file (the cheapest way: no TLS context for a plain http:// client, as
-# inbox-tui's own). None of inbox-tui's code runs. The gap from the bare app to this
-# is what the stack costs; the gap from this to inbox-tui is what our code costs.
+# open an SQLite file, the cheapest way (as inbox-tui does it: no TLS context for a plain
+# http:// client, httpx's CLI module not imported). None of inbox-tui's code runs. The gap
+# from the bare app to this is what the stack costs; from this to inbox-tui, our code.
 FLOOR = """
 import asyncio, sqlite3, sys, tempfile
 from datetime import datetime
 from textual.app import App
 from textual.widgets import Static
 from pydantic import BaseModel
+sys.modules["httpx._main"] = None  # httpx's CLI (click, pygments): inbox-tui defers it too
 import httpx
 
 class Row(BaseModel):
