@@ -10,6 +10,7 @@ Also: a demo server in its own process (optionally slow, or with big threads).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import os
@@ -112,6 +113,23 @@ def visible(data: bytes) -> str:
     return _ESCAPES.sub("\n", data.decode("utf-8", "replace"))
 
 
+_LIVE: set[subprocess.Popen[bytes]] = set()
+
+
+@atexit.register
+def _kill_live() -> None:
+    """A bench stopped midway (Ctrl+C, an error) kills the apps it started: the pty is not
+    their controlling terminal, so closing it sends no SIGHUP, and an orphaned Textual app
+    reading a closed pty spins a core, slowing every later measurement on the machine."""
+    for process in list(_LIVE):
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+# SIGTERM (kill, pkill) ends a bench through SystemExit, so the atexit hook above runs.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 class PtyApp:
     """One process in a pty. ``wait_for`` reads its output until a pattern shows."""
 
@@ -130,6 +148,7 @@ class PtyApp:
             close_fds=True,
         )
         os.close(slave)
+        _LIVE.add(self.process)
         self.master = master
         self.seen = ""  # visible text since the last mark()
 
@@ -211,6 +230,7 @@ class PtyApp:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        _LIVE.discard(self.process)
         os.close(self.master)
 
 
