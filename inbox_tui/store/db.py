@@ -182,6 +182,26 @@ FTS_TRIGGERS: tuple[str, ...] = (
 )
 
 
+# Tables that a numbered step created and a new file creates as they are (CURRENT_DDL).
+# A later step that changes one of them must keep this text for the step that made it.
+THREAD_STATE_TABLE = """CREATE TABLE thread_state (
+    conversation_key TEXT PRIMARY KEY,
+    oldest_us INTEGER,
+    oldest_id TEXT,
+    newest_us INTEGER,
+    newest_id TEXT,
+    complete INTEGER NOT NULL DEFAULT 0,
+    synced_us INTEGER
+)"""
+META_TABLE = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)"
+FTS_TABLE = """CREATE VIRTUAL TABLE messages_fts USING fts5(
+    body, search_name, search_numbers,
+    content='messages', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2',
+    prefix='2 3'
+)"""
+
+
 def _v2(conn: sqlite3.Connection) -> None:
     """Adds thread completeness state, FTS5 search, per-conversation status/source."""
     stmts = [
@@ -192,16 +212,8 @@ def _v2(conn: sqlite3.Connection) -> None:
         "ALTER TABLE conversations ADD COLUMN last_json TEXT",
         "ALTER TABLE conversations ADD COLUMN synced_us INTEGER",
         "CREATE INDEX conversations_inbox_recent ON conversations (inbox_id, last_us, key)",
-        """CREATE TABLE thread_state (
-            conversation_key TEXT PRIMARY KEY,
-            oldest_us INTEGER,
-            oldest_id TEXT,
-            newest_us INTEGER,
-            newest_id TEXT,
-            complete INTEGER NOT NULL DEFAULT 0,
-            synced_us INTEGER
-        )""",
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+        THREAD_STATE_TABLE,
+        META_TABLE,
         """CREATE VIRTUAL TABLE messages_fts USING fts5(
             body, search_name, search_numbers,
             content='messages', content_rowid='rowid',
@@ -248,14 +260,7 @@ def _v3(conn: sqlite3.Connection) -> None:
     for name in ("messages_ai", "messages_ad", "messages_au"):
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     conn.execute("DROP TABLE IF EXISTS messages_fts")
-    conn.execute(
-        """CREATE VIRTUAL TABLE messages_fts USING fts5(
-            body, search_name, search_numbers,
-            content='messages', content_rowid='rowid',
-            tokenize='unicode61 remove_diacritics 2',
-            prefix='2 3'
-        )"""
-    )
+    conn.execute(FTS_TABLE)
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     for statement in FTS_TRIGGERS:
         conn.execute(statement)
@@ -284,8 +289,9 @@ def _v4(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
-# A new (empty) file is created at version 4 directly: the tables the numbered steps lead to
-# (columns in the order those steps add them), with the side tables and columns below. The
+# A new (empty) file is created at version 4 directly: the two tables the numbered steps
+# widened, written out with their columns in the order those steps add them, then the
+# tables the steps created as they are, the search index and the side tables below. The
 # steps would build the search index twice and rewrite tables for each added column.
 # tests/store/test_schema_created_current.py holds this equal to an upgraded file.
 CURRENT_DDL = """
@@ -326,29 +332,13 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_recent ON conversations (last_us, key);
 CREATE INDEX conversations_inbox_recent ON conversations (inbox_id, last_us, key);
-CREATE TABLE thread_state (
-    conversation_key TEXT PRIMARY KEY,
-    oldest_us INTEGER,
-    oldest_id TEXT,
-    newest_us INTEGER,
-    newest_id TEXT,
-    complete INTEGER NOT NULL DEFAULT 0,
-    synced_us INTEGER
-);
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE VIRTUAL TABLE messages_fts USING fts5(
-    body, search_name, search_numbers,
-    content='messages', content_rowid='rowid',
-    tokenize='unicode61 remove_diacritics 2',
-    prefix='2 3'
-);
 """
 
 
 def _create_current(conn: sqlite3.Connection) -> None:
     for statement in _split(CURRENT_DDL):
         conn.execute(statement)
-    for statement in (*FTS_TRIGGERS, *SIDE_TABLES):
+    for statement in (THREAD_STATE_TABLE, META_TABLE, FTS_TABLE, *FTS_TRIGGERS, *SIDE_TABLES):
         conn.execute(statement)
 
 
